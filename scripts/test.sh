@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, every test on the embedded broker, then the worker tests on Redis.
+# With SEGUE_STRICT_TESTS=1 (CI), a missing redis-server or chromium is an error, not a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+$BIN/ruff check .
+$BIN/ruff format --check .
+
+$BIN/pytest "$@"
+
+if command -v redis-server >/dev/null 2>&1; then
+  echo "== worker tests against a real Redis broker =="
+  SEGUE_TEST_BROKER=redis $BIN/pytest -m worker tests/workers "$@"
+elif [ "${SEGUE_STRICT_TESTS:-0}" = "1" ]; then
+  echo "redis-server is not installed; the Redis worker tests cannot run" >&2
+  exit 1
+else
+  echo "redis-server not installed: skipping the Redis worker tests (apt-get install redis-server)"
+fi

@@ -1,0 +1,128 @@
+"""Start everything on one machine: migrate, demo user and catalog, web server and a Celery worker.
+
+The embedded default needs no server: SQLite for data, kombu's SQLAlchemy transport on a SQLite
+file as the broker. Ctrl-C stops it all; running it again is harmless (every step is idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError
+
+DEMO_USER = "demo"
+
+
+def ensure_demo_user() -> tuple[str, str]:
+    """Create the demo user once; its random password is kept in VAR_DIR and shown every run."""
+    path = settings.VAR_DIR / "demo-credentials.json"
+    users = get_user_model().objects
+    if path.exists() and users.filter(username=DEMO_USER).exists():
+        creds = json.loads(path.read_text())
+        return creds["username"], creds["password"]
+    password = secrets.token_urlsafe(9)
+    user, _ = users.get_or_create(username=DEMO_USER, defaults={"email": "demo@example.invalid"})
+    user.set_password(password)
+    user.save()
+    path.write_text(json.dumps({"username": DEMO_USER, "password": password}))
+    path.chmod(0o600)
+    return DEMO_USER, password
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+class Command(BaseCommand):
+    help = "Run Segue on this machine: web server on 127.0.0.1:8000 and a Celery worker (cpu, gpu)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "2")))
+        parser.add_argument("--no-seed", action="store_true", help="do not seed the demo catalog")
+
+    def handle(self, *args, host: str, port: int, concurrency: int, no_seed: bool, **options) -> None:
+        if port_in_use(host, port):
+            raise CommandError(f"{host}:{port} is already in use: is Segue already running? (try --port)")
+        call_command("migrate", interactive=False, verbosity=0)
+        username, password = ensure_demo_user()
+        if not no_seed and "seed_demo" in get_commands():
+            call_command("seed_demo")
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "webapp.settings")}
+        worker = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers",
+            "worker",
+            "-Q",
+            "cpu,gpu",
+            f"--concurrency={concurrency}",
+            "-n",
+            "segue-local@%h",
+            "--loglevel=INFO",
+        ]
+        web = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "webapp.wsgi",
+            "-b",
+            f"{host}:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--timeout",
+            "120",
+            "--access-logfile",
+            "-",
+        ]
+        procs = [subprocess.Popen(worker, env=env), subprocess.Popen(web, env=env)]
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nSegue is starting on http://{host}:{port}/\n"
+                f"  demo user: {username}   password: {password}\n"
+                f"  health:    curl -s http://{host}:{port}/healthz\n"
+                "  Ctrl-C stops the web server and the worker.\n"
+            )
+        )
+        self._supervise(procs)
+
+    def _supervise(self, procs: list[subprocess.Popen]) -> None:
+        stopping = False
+
+        def stop(signum, frame) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        while not stopping and all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for p in procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if not stopping:
+            raise CommandError("a Segue process exited unexpectedly; see the log above")
+        self.stdout.write("Segue stopped.")

@@ -1,0 +1,172 @@
+"""The one pattern for long work: a Job row, claimed by state, with progress and a lease.
+
+A task body is a plain function ``fn(job, progress) -> dict`` registered with :func:`job_task`.
+Celery delivers at least once (``acks_late``, ``reject_on_worker_lost``); the claim below makes the
+work happen at most once at a time, and a finished job is never redone, so tasks are idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from celery import Task
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from webapp.core.models import Job, JobState
+from workers.celery import app
+
+log = logging.getLogger(__name__)
+
+JobFn = Callable[[Job, "Progress"], dict | None]
+REGISTRY: dict[str, Task] = {}
+
+
+class JobError(Exception):
+    """A failure whose message is meant for the user (bad input, nothing to do)."""
+
+
+class JobLost(Exception):
+    """This run no longer owns its job (its lease expired and another worker took it over)."""
+
+
+@dataclass
+class Progress:
+    """Reports progress of one claimed run; every report also renews the lease."""
+
+    job_id: int
+    token: str
+    start: float = 0.0
+    end: float = 100.0
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        """Report ``fraction`` in [0, 1] of this (sub-)task as done."""
+        fraction = min(max(float(fraction), 0.0), 1.0)
+        percent = int(round(self.start + (self.end - self.start) * fraction))
+        updated = Job.objects.filter(pk=self.job_id, state=JobState.RUNNING, worker=self.token).update(
+            progress=percent, message=message[:255], heartbeat_at=timezone.now()
+        )
+        if not updated:
+            raise JobLost(f"job {self.job_id} is no longer owned by this run")
+
+    def span(self, start: float, end: float) -> Progress:
+        """A child reporter mapping its own 0..1 onto [start, end] (fractions) of this one."""
+        width = self.end - self.start
+        return Progress(self.job_id, self.token, self.start + width * start, self.start + width * end)
+
+
+def claim(job_id: int, token: str) -> Job | None:
+    """Atomically take a queued job, or a running one whose lease expired; None when not ours."""
+    cutoff = timezone.now() - timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    now = timezone.now()
+    claimable = Q(state=JobState.QUEUED) | Q(state=JobState.RUNNING, heartbeat_at__lt=cutoff)
+    taken = Job.objects.filter(claimable, pk=job_id, attempts__lt=settings.JOB_MAX_ATTEMPTS).update(
+        state=JobState.RUNNING,
+        attempts=F("attempts") + 1,
+        worker=token,
+        started_at=now,
+        heartbeat_at=now,
+        progress=0,
+        message="started",
+        error="",
+    )
+    if taken:
+        return Job.objects.get(pk=job_id)
+    gave_up = Job.objects.filter(claimable, pk=job_id, attempts__gte=settings.JOB_MAX_ATTEMPTS)
+    if gave_up.update(state=JobState.FAILED, error="gave up: the worker was lost on every attempt", finished_at=now):
+        _notify_target_failed(Job.objects.get(pk=job_id))
+    return None
+
+
+def _finish(job: Job, token: str, **fields: Any) -> bool:
+    fields.setdefault("finished_at", timezone.now())
+    return bool(Job.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=token).update(**fields))
+
+
+def _notify_target_failed(job: Job) -> None:
+    """Mark the job's object failed too (``on_job_failed(reason)``), so the UI shows why."""
+    target = job.target
+    if target is not None and hasattr(target, "on_job_failed"):
+        target.on_job_failed(job.error)
+
+
+def run(task: Task, job_id: int, fn: JobFn) -> None:
+    token = f"{task.request.hostname or 'local'}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
+    job = claim(job_id, token)
+    if job is None:
+        row = Job.objects.filter(pk=job_id).values("state", "heartbeat_at").first()
+        if row is None or row["state"] in (JobState.DONE, JobState.FAILED):
+            return  # deleted or already finished: a duplicate delivery, nothing to do
+        # Held by a live run elsewhere: look again once its lease could have expired.
+        raise task.retry(countdown=settings.JOB_LEASE_SECONDS, max_retries=settings.JOB_MAX_ATTEMPTS * 4)
+    progress = Progress(job.pk, token)
+    try:
+        result = fn(job, progress)
+    except JobLost:
+        log.warning("job %s was taken over by another run; dropping this one", job_id)
+        return
+    except JobError as exc:
+        _fail(job, token, str(exc))
+    except Exception as exc:
+        log.exception("job %s (%s) crashed", job_id, job.kind)
+        _fail(job, token, f"{type(exc).__name__}: {exc}")
+    else:
+        _finish(job, token, state=JobState.DONE, progress=100, message="done", result=result or {})
+
+
+def _fail(job: Job, token: str, reason: str) -> None:
+    if _finish(job, token, state=JobState.FAILED, error=reason[:10_000], message="failed"):
+        job.error = reason
+        _notify_target_failed(job)
+
+
+def job_task(kind: str, *, queue: str = "cpu") -> Callable[[JobFn], JobFn]:
+    """Register ``fn(job, progress)`` as the Celery task that runs jobs of ``kind`` on ``queue``."""
+
+    def register(fn: JobFn) -> JobFn:
+        @app.task(name=f"segue.{kind}", bind=True, queue=queue, acks_late=True, reject_on_worker_lost=True)
+        def task(self: Task, job_id: int) -> None:
+            run(self, job_id, fn)
+
+        REGISTRY[kind] = task
+        return fn
+
+    return register
+
+
+def send(job_id: int, kind: str) -> None:
+    """Publish the message for a job now (use :func:`enqueue` inside request code)."""
+    import workers.tasks  # noqa: F401 - fills REGISTRY
+
+    task = REGISTRY[kind]
+    task.apply_async(args=[job_id], queue=task.queue)
+
+
+def enqueue(job: Job) -> None:
+    """Publish once the transaction that created or reset ``job`` commits."""
+    transaction.on_commit(lambda: send(job.pk, job.kind))
+
+
+def requeue_lost() -> int:
+    """Put running jobs whose lease expired back in the queue; returns how many were re-sent.
+
+    Redis redelivers an unacknowledged message itself after its visibility timeout; the embedded
+    SQLite broker does not, so this reaper (run by every worker's heartbeat) covers both.
+    """
+    sent = 0
+    for job_id, kind in Job.objects.lost(settings.JOB_LEASE_SECONDS).values_list("pk", "kind"):
+        cutoff = timezone.now() - timedelta(seconds=settings.JOB_LEASE_SECONDS)
+        if Job.objects.filter(pk=job_id, state=JobState.RUNNING, heartbeat_at__lt=cutoff).update(
+            state=JobState.QUEUED, message="queued again: its worker was lost"
+        ):
+            send(job_id, kind)
+            sent += 1
+    return sent
