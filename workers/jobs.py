@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 from celery import Task
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -98,6 +99,27 @@ def _notify_target_failed(job: Job) -> None:
         target.on_job_failed(job.error)
 
 
+class LeaseKeeper(threading.Thread):
+    """Renews a claimed job's lease while its run is alive, however long one step takes.
+
+    The lease lapses only when the process dies (crash, SIGKILL, lost machine).
+    """
+
+    def __init__(self, job_id: int, token: str) -> None:
+        super().__init__(name=f"lease-{job_id}", daemon=True)
+        self.job_id, self.token = job_id, token
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.done.wait(settings.JOB_LEASE_SECONDS / 4):
+                Job.objects.filter(pk=self.job_id, state=JobState.RUNNING, worker=self.token).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            connection.close()
+
+
 def run(task: Task, job_id: int, fn: JobFn) -> None:
     token = f"{task.request.hostname or 'local'}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
     job = claim(job_id, token)
@@ -108,6 +130,8 @@ def run(task: Task, job_id: int, fn: JobFn) -> None:
         # Held by a live run elsewhere: look again once its lease could have expired.
         raise task.retry(countdown=settings.JOB_LEASE_SECONDS, max_retries=settings.JOB_MAX_ATTEMPTS * 4)
     progress = Progress(job.pk, token)
+    keeper = LeaseKeeper(job.pk, token)
+    keeper.start()
     try:
         result = fn(job, progress)
     except JobLost:
@@ -120,6 +144,8 @@ def run(task: Task, job_id: int, fn: JobFn) -> None:
         _fail(job, token, f"{type(exc).__name__}: {exc}")
     else:
         _finish(job, token, state=JobState.DONE, progress=100, message="done", result=result or {})
+    finally:
+        keeper.done.set()
 
 
 def _fail(job: Job, token: str, reason: str) -> None:
