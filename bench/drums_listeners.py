@@ -20,11 +20,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recommender.drums.kit import synth_kit  # noqa: E402
-from recommender.drums.learner import configure_torch, propose  # noqa: E402
-from recommender.drums.listeners import TASTES, Listener, base_rate  # noqa: E402
-from recommender.drums.patterns import N_INSTRUMENTS, sample_prior  # noqa: E402
-from recommender.drums.render import render, to_wav_bytes  # noqa: E402
+from recommender.drums.kit import synth_kit
+from recommender.drums.learner import configure_torch, propose
+from recommender.drums.listeners import TASTES, Listener, base_rate
+from recommender.drums.patterns import N_INSTRUMENTS, sample_prior
+from recommender.drums.render import render, to_wav_bytes
 
 
 def session(taste, seed: int, ratings: int, noise: float, kit) -> tuple[list[bool], list[float]]:
@@ -57,7 +57,8 @@ def main() -> None:
     prior = sample_prior(20_000, np.random.default_rng(2024))
     checkpoints = [n for n in (10, 20, 30, 40, 60, 80) if n <= args.ratings]
     print(
-        f"{args.seeds} seeds, {args.ratings} ratings, {args.noise:.0%} answer noise; liked share of the last 10 proposals"
+        f"{args.seeds} seeds, {args.ratings} ratings, {args.noise:.0%} answer noise; "
+        "liked share of the last 10 proposals"
     )
     header = (
         f"{'taste':<20}{'random':>8}"
@@ -78,7 +79,8 @@ def main() -> None:
     lat = np.array(all_latency) * 1000
     print(f"tastes with >= 0.80 liked after {args.ratings} ratings: {reached} of {len(TASTES)}")
     print(
-        f"rating -> next loop ready: median {np.median(lat):.0f} ms, p95 {np.percentile(lat, 95):.0f} ms, max {lat.max():.0f} ms"
+        f"rating -> next loop ready: median {np.median(lat):.0f} ms, "
+        f"p95 {np.percentile(lat, 95):.0f} ms, max {lat.max():.0f} ms"
     )
 
 

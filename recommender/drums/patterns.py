@@ -126,7 +126,7 @@ def hit_grid(patterns: np.ndarray, threshold: float = 0.0) -> np.ndarray:
 
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Number of differing hit cells between every loop of ``a`` ``(n, I, S)`` and of ``b`` ``(m, I, S)``: ``(n, m)``."""
+    """Differing hit cells between every loop of ``a`` ``(n, I, S)`` and of ``b`` ``(m, I, S)``: ``(n, m)``."""
     fa = hit_grid(a).reshape(len(a), -1).astype(np.float32)
     fb = hit_grid(b).reshape(len(b), -1).astype(np.float32)
     return fa.sum(1)[:, None] + fb.sum(1)[None, :] - 2 * fa @ fb.T
