@@ -22,3 +22,12 @@ class JobFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
     kind = "selftest"
     params = factory.LazyFunction(lambda: {"steps": 3, "step_seconds": 0.0})
+
+
+class DrumSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "drums.DrumSession"
+
+    owner = factory.SubFactory(UserFactory)
+    tempo = 120.0
+    seed = factory.Sequence(lambda n: n)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "webapp.core",
     "webapp.accounts",
+    "webapp.drums",
 ]
 
 MIDDLEWARE = [

@@ -6,14 +6,19 @@ from rest_framework.routers import DefaultRouter
 
 from webapp.core import health
 from webapp.core import views as core_views
+from webapp.drums import views as drum_views
 
 router = DefaultRouter()
 router.register("jobs", core_views.JobViewSet, basename="job")
+router.register("drum-sessions", drum_views.DrumSessionViewSet, basename="drum-session")
+router.register("drum-loops", drum_views.DrumLoopViewSet, basename="drum-loop")
+router.register("drum-kits", drum_views.DrumKitViewSet, basename="drum-kit")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("webapp.accounts.urls")),
+    path("drums/", include("webapp.drums.urls")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
