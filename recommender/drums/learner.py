@@ -32,6 +32,9 @@ class LearnerConfig:
     min_distance: int = 3
     recent: int = 10
     n_prior_anchors: int = 32
+    selection: str = "thompson"  # or "ucb": mean + ucb_beta × std, or "mean"
+    ucb_beta: float = 1.0
+    mutation_rate: tuple[float, float] = (0.003, 0.03)  # per cell: ~0.4 to 4 toggled cells of 144
     critic: CriticConfig = field(default_factory=CriticConfig)
 
 
@@ -64,7 +67,7 @@ def candidate_pool(
     n_cross = n_var // 4 if len(liked) > 1 else 0
     others = liked[rng.choice(len(liked), size=n_cross)]
     children = np.concatenate([crossover(parents[:n_cross], others, rng), parents[n_cross:]])
-    variations = mutate(children, rng, rate=rng.uniform(0.005, 0.05, size=n_var))  # ~1 to 7 toggled cells
+    variations = mutate(children, rng, rate=rng.uniform(*cfg.mutation_rate, size=n_var))
     pool = np.concatenate([prior, variations])
     return pool, np.arange(len(pool)) >= len(prior)
 
@@ -109,12 +112,22 @@ def propose(
     critic = EnsembleCritic(x_pool.shape[1], cfg.critic, seed=int(rng.integers(2**31)))
     critic.fit(x_train, y, w, reference=x_pool)
     probs = critic.predict(x_pool)  # (members, n)
-    member = int(rng.integers(probs.shape[0]))
-    i = int(np.argmax(probs[member]))
+    i = int(np.argmax(acquisition(probs, cfg, rng)))
     return Proposal(
         pool[i], float(probs[:, i].mean()), float(probs[:, i].std()),
         "variation" if is_var[i] else "prior", time.perf_counter() - t0,
     )  # fmt: skip
+
+
+def acquisition(probs: np.ndarray, cfg: LearnerConfig, rng: np.random.Generator) -> np.ndarray:
+    """Score per candidate from the ensemble's ``(members, n)`` P(like): the selection rule."""
+    if cfg.selection == "thompson":
+        return probs[int(rng.integers(probs.shape[0]))]
+    if cfg.selection == "ucb":
+        return probs.mean(0) + cfg.ucb_beta * probs.std(0)
+    if cfg.selection == "mean":
+        return probs.mean(0)
+    raise ValueError(f"unknown selection rule {cfg.selection!r}")
 
 
 def configure_torch(threads: int = 1) -> None:
