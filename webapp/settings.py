@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "webapp.core",
     "webapp.accounts",
     "webapp.drums",
+    "webapp.catalog",
 ]
 
 MIDDLEWARE = [
@@ -199,3 +200,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Music catalog --------------------------------------------------------------------------
+MAX_TRACK_BYTES = env.int("MAX_TRACK_BYTES", default=200 * 1024 * 1024)
+MAX_TRACK_SECONDS = env.float("MAX_TRACK_SECONDS", default=20 * 60)
+AUDIO_MODEL_PATH = Path(env("AUDIO_MODEL_PATH", default=str(MODEL_DIR / "audio_encoder.pt")))
+# FAISS factory strings (https://github.com/facebookresearch/faiss/wiki/The-index-factory): "Flat" is exact;
+# for large catalogs e.g. "IVF4096,SQ8" or "HNSW32". Trained types start exact until 10,000 vectors.
+INDEX_FACTORY_TRACKS = env("INDEX_FACTORY_TRACKS", default="Flat")
+INDEX_FACTORY_SECTIONS = env("INDEX_FACTORY_SECTIONS", default="Flat")
+TAGGER_PATH = Path(env("TAGGER_PATH", default=str(VAR_DIR / "models" / "tagger.npz")))
+TAGGER_MIN_LABELS = env.int("TAGGER_MIN_LABELS", default=5)

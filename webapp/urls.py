@@ -4,12 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from webapp.catalog import views as catalog_views
 from webapp.core import health
 from webapp.core import views as core_views
 from webapp.drums import views as drum_views
 
 router = DefaultRouter()
 router.register("jobs", core_views.JobViewSet, basename="job")
+router.register("tracks", catalog_views.TrackViewSet, basename="track")
 router.register("drum-sessions", drum_views.DrumSessionViewSet, basename="drum-session")
 router.register("drum-loops", drum_views.DrumLoopViewSet, basename="drum-loop")
 router.register("drum-kits", drum_views.DrumKitViewSet, basename="drum-kit")
@@ -19,6 +21,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("webapp.accounts.urls")),
     path("drums/", include("webapp.drums.urls")),
+    path("catalog/", include("webapp.catalog.urls")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,5 +1,5 @@
 """Every task module; importing this package registers all job kinds."""
 
-from workers.tasks import diagnostics
+from workers.tasks import catalog, diagnostics
 
-__all__ = ["diagnostics"]
+__all__ = ["catalog", "diagnostics"]

@@ -1,0 +1,74 @@
+// Catalog page: drag-and-drop upload with progress, filters, the track list with a player.
+import { api, upload } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const fmtTime = (s) => (s == null ? "" : `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`);
+const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+
+async function sendFile(file) {
+  const li = document.createElement("li");
+  li.innerHTML = `<span class="kind">${esc(file.name)}</span><div class="progress"><div class="bar"></div></div><span class="status">uploading…</span>`;
+  $("uploads").prepend(li);
+  const form = new FormData();
+  form.append("file", file);
+  try {
+    const track = await upload("/api/tracks/", form, (f) => (li.querySelector(".bar").style.width = `${Math.round(f * 100)}%`));
+    li.innerHTML = `<a class="kind" href="/catalog/${track.id}/">${esc(track.title)}</a><job-progress job-id="${track.job}"></job-progress>`;
+    li.addEventListener("job-finished", () => load());
+    load();
+  } catch (err) {
+    const detail = err.body && (err.body.file || err.body.detail);
+    li.querySelector(".status").textContent = `failed: ${Array.isArray(detail) ? detail.join(" ") : detail || err.message}`;
+    li.querySelector(".progress").dataset.state = "failed";
+  }
+}
+
+function bindUpload() {
+  const zone = $("dropzone");
+  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    [...e.dataTransfer.files].forEach(sendFile);
+  });
+  $("file").addEventListener("change", (e) => [...e.target.files].forEach(sendFile));
+}
+
+let page = 1;
+async function load() {
+  const params = new URLSearchParams();
+  for (const [k, v] of new FormData($("filters"))) if (v) params.set(k, v);
+  params.set("page", page);
+  let data;
+  try {
+    data = await api(`/api/tracks/?${params}`);
+  } catch (err) {
+    $("track-rows").innerHTML = `<tr><td colspan="8" class="error">${esc(err.message)}</td></tr>`;
+    return;
+  }
+  $("track-rows").innerHTML = data.results.map((t) => `
+    <tr data-track="${t.id}">
+      <td><button type="button" class="neutral play" data-src="${t.audio_url}">▶</button></td>
+      <td><a href="/catalog/${t.id}/">${esc(t.title)}</a></td><td>${esc(t.artist)}</td>
+      <td>${t.tempo ? t.tempo.toFixed(0) : ""}</td><td>${t.key ? `${t.key} ${t.mode}` : ""}</td><td>${fmtTime(t.duration)}</td>
+      <td>${t.tags.filter((g) => g.probability >= 0.5).slice(0, 3).map((g) => `<span class="chip ${g.source}">${g.tag}</span>`).join("")}</td>
+      <td class="state-${t.state}">${t.state}</td>
+    </tr>`).join("") || `<tr><td colspan="8">No tracks match.</td></tr>`;
+  $("pager").innerHTML = `${data.count} tracks ` +
+    (data.previous ? `<button type="button" id="prev" class="neutral">‹ prev</button>` : "") +
+    (data.next ? `<button type="button" id="next" class="neutral">next ›</button>` : "");
+  $("prev")?.addEventListener("click", () => { page -= 1; load(); });
+  $("next")?.addEventListener("click", () => { page += 1; load(); });
+  document.querySelectorAll("button.play").forEach((b) => b.addEventListener("click", () => {
+    const player = $("player");
+    if (player.dataset.src === b.dataset.src && !player.paused) { player.pause(); return; }
+    player.src = b.dataset.src;
+    player.dataset.src = b.dataset.src;
+    player.play();
+  }));
+}
+
+bindUpload();
+$("filters").addEventListener("input", () => { page = 1; load(); });
+load();

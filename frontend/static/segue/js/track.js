@@ -1,0 +1,93 @@
+// Track page: waveform with coloured sections and a playhead, context tags with the user's labels, similar tracks.
+import { api } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const id = $("track").dataset.track;
+const COLORS = ["#4f46e5", "#0891b2", "#16a34a", "#ca8a04", "#dc2626", "#9333ea", "#db2777", "#475569"];
+const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+let track = null;
+
+function colorOf(label) { return COLORS[(label.charCodeAt(0) - 65) % COLORS.length]; }
+
+function draw() {
+  const canvas = $("waveform");
+  const ctx = canvas.getContext("2d");
+  const w = canvas.width, h = canvas.height, band = 18;
+  ctx.clearRect(0, 0, w, h);
+  if (!track || !track.duration) return;
+  const x = (t) => (t / track.duration) * w;
+  for (const s of track.sections) {
+    ctx.fillStyle = colorOf(s.label);
+    ctx.fillRect(x(s.start), h - band, Math.max(1, x(s.end) - x(s.start) - 1), band);
+    ctx.fillStyle = "#fff";
+    ctx.font = "11px sans-serif";
+    ctx.fillText(s.label, x(s.start) + 3, h - 5);
+  }
+  ctx.fillStyle = "#94a3b8";
+  const peaks = track.waveform, mid = (h - band) / 2;
+  peaks.forEach((p, i) => {
+    const px = (i / peaks.length) * w;
+    ctx.fillRect(px, mid - p * mid, Math.max(1, w / peaks.length - 0.5), 2 * p * mid);
+  });
+  ctx.fillStyle = "rgba(15,23,42,.35)";
+  for (const d of track.downbeats) ctx.fillRect(x(d), h - band - 4, 1, 4);
+  const now = $("player").currentTime;
+  ctx.fillStyle = "#f59e0b";
+  ctx.fillRect(x(now), 0, 2, h);
+}
+
+function renderTags() {
+  const mine = new Set(track.tags.filter((t) => t.source === "user").map((t) => t.tag));
+  $("tags").innerHTML = track.tags.map((t) => `
+    <li data-tag="${t.tag}"><span class="chip ${t.source === "user" ? "user" : ""}">${t.tag}</span>
+      <div class="bar"><div style="width:${Math.round(t.probability * 100)}%"></div></div>
+      <span class="src">${t.source}</span>
+      ${t.probability >= 0.5 || mine.has(t.tag)
+        ? `<button type="button" class="neutral" data-act="DELETE">remove</button>`
+        : `<button type="button" class="neutral" data-act="POST">add</button>`}
+    </li>`).join("");
+  $("tags").querySelectorAll("button").forEach((b) => b.addEventListener("click", async () => {
+    const tag = b.closest("li").dataset.tag;
+    const method = b.dataset.act;
+    const url = method === "POST" ? `/api/tracks/${id}/tags/` : `/api/tracks/${id}/tags/?tag=${tag}`;
+    const updated = await api(url, { method, body: method === "POST" ? { tag } : undefined });
+    track.tags = updated.tags;
+    renderTags();
+  }));
+}
+
+async function renderSimilar() {
+  try {
+    const hits = await api(`/api/tracks/${id}/similar/?k=10`);
+    $("similar").innerHTML = hits.map((h) => `<li><a href="/catalog/${h.track.id}/">${esc(h.track.title)}</a>
+      <span class="status">${h.score.toFixed(2)} · ${h.track.tempo ? h.track.tempo.toFixed(0) + " BPM" : ""}</span></li>`).join("");
+  } catch (err) {
+    $("similar").innerHTML = `<li class="status">${esc(err.message)}</li>`;
+  }
+}
+
+async function load() {
+  track = await api(`/api/tracks/${id}/`);
+  $("facts").textContent = track.state === "ready"
+    ? `${track.tempo.toFixed(1)} BPM · ${track.key} ${track.mode} · ${track.sections.length} sections · ${track.duration.toFixed(0)} s`
+    : track.state === "failed" ? `failed: ${track.error}` : `${track.state}…`;
+  $("legend").innerHTML = [...new Set(track.sections.map((s) => s.label))]
+    .map((l) => `<span style="background:${colorOf(l)}">${l}</span>`).join("");
+  if (track.state !== "ready" && track.state !== "failed" && track.job) {
+    const p = $("progress");
+    p.setAttribute("job-id", track.job);
+    p.hidden = false;
+    p.addEventListener("job-finished", () => setTimeout(load, 500), { once: true });
+  }
+  draw();
+  renderTags();
+  if (track.state === "ready") renderSimilar();
+}
+
+$("waveform").addEventListener("click", (e) => {
+  if (!track) return;
+  const r = e.target.getBoundingClientRect();
+  $("player").currentTime = ((e.clientX - r.left) / r.width) * track.duration;
+});
+$("player").addEventListener("timeupdate", draw);
+load();

@@ -1,0 +1,223 @@
+"""Music structure from audio: tempo, beats, downbeats, sections, an energy curve, key and mode.
+
+One STFT feeds everything (onsets, timbre, harmony, loudness), so analysis costs a small multiple of
+decoding. Sections come from Foote novelty on a beat-synchronous self-similarity matrix of timbre and
+harmony features, with boundaries snapped to downbeats (editors cut on downbeats and section changes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+HOP = 512
+N_FFT = 2048
+KEY_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+# Krumhansl–Kessler key profiles.
+MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+
+@dataclass
+class Section:
+    start: float  # seconds
+    end: float  # seconds
+    label: str  # sections with the same letter sound alike
+
+
+@dataclass
+class TrackAnalysis:
+    duration: float
+    tempo: float  # BPM
+    beats: list[float]  # seconds
+    downbeats: list[float]  # seconds
+    sections: list[Section]
+    energy: list[float]  # loudness in dB, one value per ENERGY_HOP seconds
+    energy_hop: float
+    key: str
+    mode: str  # "major" or "minor"
+    key_confidence: float
+    mean_energy: float = 0.0  # mean of the energy curve, dB
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Spectra:
+    """What one STFT of a track gives; reused by analysis and the embedding model."""
+
+    sr: int
+    power: np.ndarray  # (1 + N_FFT/2, frames)
+    mel_db: np.ndarray  # (128, frames)
+
+    @property
+    def frame_rate(self) -> float:
+        return self.sr / HOP
+
+
+def spectra(y: np.ndarray, sr: int) -> Spectra:
+    import librosa
+
+    power = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP)) ** 2
+    mel = librosa.feature.melspectrogram(S=power, sr=sr, n_mels=128)
+    return Spectra(sr, power, librosa.power_to_db(mel, ref=np.max, top_db=80.0))
+
+
+def analyze(y: np.ndarray, sr: int, *, spec: Spectra | None = None, energy_hop: float = 0.5) -> TrackAnalysis:
+    """Analyse mono audio ``y`` (float, ``sr`` Hz)."""
+    import librosa
+
+    spec = spec or spectra(y, sr)
+    duration = len(y) / sr
+    onset_env = librosa.onset.onset_strength(S=spec.mel_db, sr=sr, hop_length=HOP)
+    tempo, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr, hop_length=HOP, trim=False)
+    tempo = float(np.atleast_1d(tempo)[0])
+    beat_frames = np.asarray(beat_frames, dtype=int)
+    if beat_frames.size >= 8:
+        # The beat grid gives a finer tempo than the autocorrelation: the mean of the consistent gaps
+        # (gaps are whole frames, so a median would be off by up to half a frame).
+        gaps = np.diff(beat_frames).astype(float)
+        steady = gaps[np.abs(gaps - np.median(gaps)) <= 0.15 * np.median(gaps)]
+        tempo = 60.0 * spec.frame_rate / float(steady.mean())
+    beats = librosa.frames_to_time(beat_frames, sr=sr, hop_length=HOP)
+    chroma = librosa.feature.chroma_stft(S=spec.power, sr=sr)
+    downbeats = _downbeats(beat_frames, spec, chroma)
+    sections = _sections(spec, chroma, beat_frames, downbeats, duration)
+    energy, mean_energy = _energy(spec, energy_hop)
+    key, mode, conf = estimate_key(chroma)
+    return TrackAnalysis(
+        duration=round(duration, 3), tempo=round(tempo, 2), beats=_r(beats), downbeats=_r(downbeats),
+        sections=sections, energy=energy, energy_hop=energy_hop, key=key, mode=mode, key_confidence=conf,
+        mean_energy=mean_energy,
+    )  # fmt: skip
+
+
+def _r(times: np.ndarray) -> list[float]:
+    return [round(float(t), 3) for t in times]
+
+
+def _downbeats(beat_frames: np.ndarray, spec: Spectra, chroma: np.ndarray, meter: int = 4) -> np.ndarray:
+    """Downbeat times: the beat phase (of ``meter``) with the most bass onsets and harmonic change."""
+    import librosa
+
+    if beat_frames.size < meter * 2:
+        return librosa.frames_to_time(beat_frames[:1], sr=spec.sr, hop_length=HOP)
+    low = spec.mel_db[:16]  # below ~300 Hz: kick and bass
+    bass_flux = np.maximum(0, np.diff(low, axis=1, prepend=low[:, :1])).sum(axis=0)
+    chroma_sync = librosa.util.sync(chroma, beat_frames, aggregate=np.median)
+    chroma_change = np.r_[0, np.linalg.norm(np.diff(chroma_sync, axis=1), axis=0)]
+    window = 3  # frames around each beat
+    bass_at = np.array([bass_flux[max(0, f - window) : f + window + 1].max() for f in beat_frames])
+    score_per_beat = bass_at / (bass_at.std() + 1e-9) + chroma_change[: len(bass_at)] / (chroma_change.std() + 1e-9)
+    phases = [score_per_beat[p::meter].mean() for p in range(meter)]
+    best = int(np.argmax(phases))
+    return librosa.frames_to_time(beat_frames[best::meter], sr=spec.sr, hop_length=HOP)
+
+
+def _sections(
+    spec: Spectra, chroma: np.ndarray, beat_frames: np.ndarray, downbeats: np.ndarray, duration: float
+) -> list[Section]:
+    import librosa
+
+    # Units: beats when the track has a beat grid, else half-second frames.
+    if beat_frames.size >= 16:
+        units = beat_frames
+    else:
+        units = np.arange(0, spec.mel_db.shape[1], max(1, int(spec.frame_rate / 2)))
+    mfcc = librosa.feature.mfcc(S=spec.mel_db, n_mfcc=14)[1:]
+    feats = np.vstack([
+        librosa.util.normalize(librosa.util.sync(mfcc, units, aggregate=np.mean), axis=0),
+        librosa.util.normalize(librosa.util.sync(chroma, units, aggregate=np.mean), axis=0),
+    ])  # fmt: skip
+    unit_times = librosa.frames_to_time(np.r_[0, units], sr=spec.sr, hop_length=HOP)[: feats.shape[1]]
+    novelty = foote_novelty(feats, kernel=min(32, max(8, feats.shape[1] // 6)))
+    peaks = _peaks(novelty, min_gap=max(16 if units is beat_frames else 8, feats.shape[1] // 24))  # >= 4 bars
+    bounds = sorted({float(unit_times[p]) for p in peaks if 0 < p < len(unit_times)})
+    if len(downbeats):
+        bounds = sorted({float(downbeats[np.argmin(np.abs(downbeats - b))]) for b in bounds})
+    bounds = [b for b in bounds if 2.0 < b < duration - 2.0]
+    edges = [0.0, *bounds, duration]
+    edges = [e for i, e in enumerate(edges) if i == 0 or e - edges[i - 1] >= 2.0 or e == duration]
+    labels = _label_segments(feats, unit_times, edges)
+    return [Section(round(a, 3), round(b, 3), lab) for a, b, lab in zip(edges[:-1], edges[1:], labels, strict=True)]
+
+
+def foote_novelty(features: np.ndarray, *, kernel: int = 16) -> np.ndarray:
+    """Foote's novelty curve: a Gaussian-tapered checkerboard kernel slid along the self-similarity diagonal.
+
+    ``features`` ``(d, n)`` → novelty ``(n,)``, high where the music before and after differ.
+    """
+    x = features / (np.linalg.norm(features, axis=0, keepdims=True) + 1e-9)
+    ssm = x.T @ x
+    half = kernel // 2
+    idx = np.arange(-half, half)
+    taper = np.exp(-0.5 * ((idx + 0.5) / (0.5 * half)) ** 2)
+    checker = np.outer(np.sign(idx + 0.5), np.sign(idx + 0.5)) * np.outer(taper, taper)
+    n = ssm.shape[0]
+    padded = np.pad(ssm, half, mode="edge")
+    # All windows along the diagonal at once: (n, kernel, kernel) strided view.
+    size = 2 * half
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size))[np.arange(n), np.arange(n)]
+    return np.maximum(0, (windows * checker).sum(axis=(1, 2)))
+
+
+def _peaks(curve: np.ndarray, *, min_gap: int) -> list[int]:
+    """Local maxima above an adaptive threshold (median + std), at least ``min_gap`` apart, strongest first."""
+    if curve.size < 3 or not np.any(curve > 0):
+        return []
+    threshold = np.median(curve) + curve.std()
+    order = np.argsort(curve)[::-1]
+    chosen: list[int] = []
+    for i in order:
+        if curve[i] < threshold:
+            break
+        is_peak = 0 < i < curve.size - 1 and curve[i] >= curve[i - 1] and curve[i] >= curve[i + 1]
+        if is_peak and all(abs(i - j) >= min_gap for j in chosen):
+            chosen.append(int(i))
+    return sorted(chosen)
+
+
+def _label_segments(feats: np.ndarray, unit_times: np.ndarray, edges: list[float]) -> list[str]:
+    """Letters by similarity: a segment close to an earlier one (cosine > 0.9) reuses its letter."""
+    means = []
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        mask = (unit_times >= a) & (unit_times < b)
+        m = feats[:, mask].mean(axis=1) if mask.any() else np.zeros(feats.shape[0])
+        means.append(m / (np.linalg.norm(m) + 1e-9))
+    labels: list[str] = []
+    letters: list[tuple[str, np.ndarray]] = []
+    for m in means:
+        match = next((lab for lab, ref in letters if float(m @ ref) > 0.9), None)
+        if match is None:
+            match = chr(ord("A") + len(letters)) if len(letters) < 26 else "Z"
+            letters.append((match, m))
+        labels.append(match)
+    return labels
+
+
+def _energy(spec: Spectra, hop_seconds: float) -> tuple[list[float], float]:
+    rms = np.sqrt(spec.power.sum(axis=0) / (N_FFT / 2 + 1) ** 2 * 2)
+    per = max(1, int(round(hop_seconds * spec.frame_rate)))
+    n = rms.size // per
+    if n == 0:
+        return [], -80.0
+    blocks = np.sqrt((rms[: n * per].reshape(n, per) ** 2).mean(axis=1))
+    db = 20 * np.log10(np.maximum(blocks, 1e-5))
+    return [round(float(v), 2) for v in db], round(float(db.mean()), 2)
+
+
+def estimate_key(chroma: np.ndarray) -> tuple[str, str, float]:
+    """Key, mode and a confidence (correlation margin) by Krumhansl–Kessler profile matching."""
+    profile = chroma.mean(axis=1)
+    if not np.any(profile):
+        return "C", "major", 0.0
+    scores = []
+    for mode, ref in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):
+        for tonic in range(12):
+            scores.append((np.corrcoef(profile, np.roll(ref, tonic))[0, 1], tonic, mode))
+    scores.sort(reverse=True)
+    best, second = scores[0], scores[1]
+    return KEY_NAMES[best[1]], best[2], round(float(best[0] - second[0]), 4)

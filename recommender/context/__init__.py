@@ -1,0 +1,1 @@
+"""Listening contexts: the tag list, rule-based and learned taggers."""

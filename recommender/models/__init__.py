@@ -1,0 +1,1 @@
+"""Neural models (torch). Checkpoints trained by Segue's own code live in recommender/checkpoints/."""

@@ -1,0 +1,128 @@
+"""Audio encoder: a CNN on log-mel with auto-pooling, trained with a triplet loss (Prétet et al. 2020).
+
+The convolutional trunk turns a log-mel spectrogram into frame features once per track; auto-pooling
+(McFee et al. 2018: a learned softmax over time per channel, between mean and max pooling) then turns
+any span of frames into one vector, so the track vector and every section vector cost one trunk pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+N_MELS = 64
+SR = 22050
+HOP = 512
+TIME_STRIDE = 4  # trunk frames per input frame: 4 input frames (~93 ms) each
+FRAME_SECONDS = HOP * TIME_STRIDE / SR
+
+
+@dataclass
+class EncoderConfig:
+    n_mels: int = N_MELS
+    channels: tuple[int, ...] = (16, 32, 64, 64)
+    dim: int = 128
+
+
+def log_mel(y: np.ndarray, sr: int = SR, *, power: np.ndarray | None = None) -> np.ndarray:
+    """Model input ``(N_MELS, frames)``: log-compressed mel power, hop 512 at 22,050 Hz (~43 frames/s).
+
+    Pass ``power`` (an STFT power spectrogram with n_fft 2048, hop 512) to reuse an analysis STFT.
+    """
+    import librosa
+
+    if power is None:
+        power = np.abs(librosa.stft(y, n_fft=2048, hop_length=HOP)) ** 2
+    mel = librosa.feature.melspectrogram(S=power, sr=sr, n_mels=N_MELS, fmin=30, fmax=sr / 2)
+    return np.log1p(100.0 * mel).astype(np.float32)
+
+
+class AutoPool(nn.Module):
+    """Softmax-weighted mean over time with a learned sharpness per channel (0: mean, large: max)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.alpha = nn.Parameter(torch.ones(channels))
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``x`` ``(batch, channels, time)``; ``mask`` ``(batch, time)`` True where frames count."""
+        logits = x * self.alpha[None, :, None]
+        if mask is not None:
+            logits = logits.masked_fill(~mask[:, None, :], float("-inf"))
+        return (torch.softmax(logits, dim=-1) * x).sum(dim=-1)
+
+
+class AudioEncoder(nn.Module):
+    def __init__(self, config: EncoderConfig | None = None) -> None:
+        super().__init__()
+        self.config = config = config or EncoderConfig()
+        layers: list[nn.Module] = []
+        in_ch = 1
+        pools = [(2, 2), (2, 2), (2, 1), (2, 1)]
+        for out_ch, pool in zip(config.channels, pools, strict=True):
+            layers += [nn.Conv2d(in_ch, out_ch, 3, padding=1), nn.BatchNorm2d(out_ch), nn.ReLU(), nn.MaxPool2d(pool)]
+            in_ch = out_ch
+        self.trunk = nn.Sequential(*layers)
+        self.temporal = nn.Sequential(nn.Conv1d(in_ch, config.dim, 3, padding=1), nn.ReLU())
+        self.pool = AutoPool(config.dim)
+        self.head = nn.Linear(config.dim, config.dim)
+        self.register_buffer("mel_mean", torch.zeros(1))
+        self.register_buffer("mel_std", torch.ones(1))
+
+    def frames(self, mel: torch.Tensor) -> torch.Tensor:
+        """``(batch, n_mels, T)`` → frame features ``(batch, dim, T // 4)``."""
+        x = ((mel - self.mel_mean) / self.mel_std).unsqueeze(1)
+        x = self.trunk(x).mean(dim=2)  # collapse what is left of the frequency axis
+        return self.temporal(x)
+
+    def embed_frames(self, frames: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Pool frame features into L2-normalised vectors ``(batch, dim)``."""
+        return nn.functional.normalize(self.head(self.pool(frames, mask)), dim=-1)
+
+    def forward(self, mel: torch.Tensor) -> torch.Tensor:
+        return self.embed_frames(self.frames(mel))
+
+
+def save(model: AudioEncoder, path: str | Path, *, meta: dict | None = None) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
+    tmp = path.with_suffix(".tmp")
+    torch.save({"config": asdict(model.config), "state": state, "meta": meta or {}}, tmp)
+    tmp.replace(path)
+
+
+def load(path: str | Path, *, device: torch.device | str = "cpu") -> AudioEncoder:
+    blob = torch.load(Path(path), map_location="cpu", weights_only=True)
+    config = blob["config"]
+    config["channels"] = tuple(config["channels"])
+    model = AudioEncoder(EncoderConfig(**config))
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state"].items()})
+    return model.to(device).eval()
+
+
+@torch.no_grad()
+def embed_track(
+    model: AudioEncoder, mel: np.ndarray, spans: list[tuple[float, float]], *, device: torch.device | str = "cpu"
+) -> tuple[np.ndarray, np.ndarray]:
+    """One trunk pass over a whole track; returns (track vector ``(dim,)``, span vectors ``(len(spans), dim)``).
+
+    ``spans`` are (start, end) in seconds, e.g. the track's sections.
+    """
+    x = torch.from_numpy(mel).to(device)[None]
+    frames = model.frames(x)  # (1, dim, F)
+    n = frames.shape[-1]
+    track = model.embed_frames(frames)[0]
+    masks = torch.zeros(max(1, len(spans)), n, dtype=torch.bool, device=device)
+    for i, (start, end) in enumerate(spans):
+        a = min(n - 1, int(start / FRAME_SECONDS))
+        b = max(a + 1, min(n, int(np.ceil(end / FRAME_SECONDS))))
+        masks[i, a:b] = True
+    if not spans:
+        return track.cpu().numpy(), np.zeros((0, track.shape[0]), dtype=np.float32)
+    span_vecs = model.embed_frames(frames.expand(len(spans), -1, -1), masks)
+    return track.cpu().numpy(), span_vecs.cpu().numpy()

@@ -1,0 +1,140 @@
+"""The music catalog: tracks with their analysis, sections, embeddings and context tags.
+
+Visibility: shared tracks (seeded or imported by an admin) are everyone's catalog; a user's uploads
+are private to them unless published.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class TrackState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    ANALYZING = "analyzing", "Analysing"
+    EMBEDDING = "embedding", "Embedding"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class TrackQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TrackQuerySet:
+        if user is None or not user.is_authenticated:
+            return self.filter(Q(shared=True) | Q(public=True))
+        return self.filter(Q(shared=True) | Q(public=True) | Q(owner=user))
+
+    def ready(self) -> TrackQuerySet:
+        return self.filter(state=TrackState.READY)
+
+
+def vector_field(**kwargs) -> models.BinaryField:
+    return models.BinaryField(null=True, blank=True, editable=False, **kwargs)
+
+
+def to_bytes(v: np.ndarray) -> bytes:
+    return np.asarray(v, dtype=np.float32).tobytes()
+
+
+def from_bytes(b: bytes | memoryview | None) -> np.ndarray | None:
+    return None if b is None else np.frombuffer(bytes(b), dtype=np.float32)
+
+
+class Track(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="tracks")  # fmt: skip
+    shared = models.BooleanField(default=False, help_text="part of the shared catalog (seeded or admin import)")
+    public = models.BooleanField(default=False, help_text="published by its owner")
+    title = models.CharField(max_length=255)
+    artist = models.CharField(max_length=255, blank=True, default="")
+    file = models.FileField(upload_to="tracks/%Y/%m/", max_length=500)
+    original_name = models.CharField(max_length=255, blank=True, default="")
+    content_hash = models.CharField(max_length=64, db_index=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    state = models.CharField(max_length=16, choices=TrackState.choices, default=TrackState.QUEUED, db_index=True)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    analysed_at = models.DateTimeField(null=True, blank=True)
+    # Analysis
+    duration = models.FloatField(null=True, blank=True)
+    tempo = models.FloatField(null=True, blank=True, db_index=True)
+    key = models.CharField(max_length=3, blank=True, default="")
+    mode = models.CharField(max_length=5, blank=True, default="")
+    key_confidence = models.FloatField(null=True, blank=True)
+    loudness = models.FloatField(null=True, blank=True, help_text="mean energy, dB")
+    beats = models.JSONField(default=list, blank=True)
+    downbeats = models.JSONField(default=list, blank=True)
+    energy = models.JSONField(default=list, blank=True)
+    energy_hop = models.FloatField(default=0.5)
+    waveform = models.JSONField(default=list, blank=True, help_text="peak amplitude per pixel column")
+    # Embeddings
+    embedding = vector_field()
+    embedding_model = models.CharField(max_length=64, blank=True, default="")
+
+    objects = TrackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "content_hash"], name="unique_track_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artist} – {self.title}" if self.artist else self.title
+
+    def on_job_failed(self, reason: str) -> None:
+        Track.objects.filter(pk=self.pk).update(state=TrackState.FAILED, error=reason[:2000])
+
+    @property
+    def vector(self) -> np.ndarray | None:
+        return from_bytes(self.embedding)
+
+
+class Section(models.Model):
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="sections")
+    index = models.PositiveSmallIntegerField()
+    start = models.FloatField(help_text="seconds")
+    end = models.FloatField(help_text="seconds")
+    label = models.CharField(max_length=4)
+    embedding = vector_field()
+
+    class Meta:
+        ordering = ["track", "index"]
+        constraints = [models.UniqueConstraint(fields=["track", "index"], name="unique_section_index")]
+
+    def __str__(self) -> str:
+        return f"{self.track_id}/{self.index} {self.label} {self.start:.1f}-{self.end:.1f}"
+
+
+class TagSource(models.TextChoices):
+    RULE = "rule", "Rules on tempo, energy and mode"
+    MODEL = "model", "Tagger trained on users' labels"
+
+
+class TrackTag(models.Model):
+    """The catalog's probability of a context tag for a track, and where it came from."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="tags")
+    tag = models.CharField(max_length=16)
+    probability = models.FloatField()
+    source = models.CharField(max_length=8, choices=TagSource.choices)
+    model_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-probability"]
+        constraints = [models.UniqueConstraint(fields=["track", "tag"], name="unique_track_tag")]
+
+
+class TagLabel(models.Model):
+    """A user's explicit word on a tag: added (positive) or removed (negative). Trains the tagger."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tag_labels")
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="tag_labels")
+    tag = models.CharField(max_length=16)
+    positive = models.BooleanField()
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "track", "tag"], name="unique_tag_label")]

@@ -1,0 +1,209 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, render
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from recommender.context.tags import CONTEXT_TAGS
+from recommender.media import MediaError
+from webapp.catalog import services
+from webapp.catalog.indexes import track_index
+from webapp.catalog.models import TagLabel, Track
+from webapp.catalog.serializers import (
+    SimilarTrackSerializer,
+    TagSerializer,
+    TrackDetailSerializer,
+    TrackSerializer,
+    TrackUploadSerializer,
+)
+from webapp.core.jobs import create_job
+
+
+def parse_filters(params) -> dict:
+    """tags (comma-separated), tempo_min, tempo_max, min_duration → validated values; 400 on bad input."""
+    out: dict = {}
+    tags = [t for t in params.get("tags", "").split(",") if t]
+    unknown = sorted(set(tags) - set(CONTEXT_TAGS))
+    if unknown:
+        raise ValidationError({"tags": [f"unknown tags {unknown}; known: {', '.join(CONTEXT_TAGS)}"]})
+    out["tags"] = tags
+    for name in ("tempo_min", "tempo_max", "min_duration"):
+        if params.get(name):
+            try:
+                out[name] = float(params[name])
+            except ValueError:
+                raise ValidationError({name: ["must be a number"]})
+    try:
+        out["k"] = int(params.get("k", 10))
+    except ValueError:
+        raise ValidationError({"k": ["must be an integer"]})
+    if not 1 <= out["k"] <= 100:
+        raise ValidationError({"k": ["must be between 1 and 100"]})
+    return out
+
+
+def apply_filters(qs, f: dict, *, tag_threshold: float = 0.5):
+    for tag in f.get("tags", []):
+        qs = qs.filter(tags__tag=tag, tags__probability__gte=tag_threshold)
+    if "tempo_min" in f:
+        qs = qs.filter(tempo__gte=f["tempo_min"])
+    if "tempo_max" in f:
+        qs = qs.filter(tempo__lte=f["tempo_max"])
+    if "min_duration" in f:
+        qs = qs.filter(duration__gte=f["min_duration"])
+    return qs
+
+
+filter_params = [
+    OpenApiParameter("k", int, description="how many (1–100, default 10)"),
+    OpenApiParameter("tags", str, description="comma-separated context tags, all required (P ≥ 0.5)"),
+    OpenApiParameter("tempo_min", float), OpenApiParameter("tempo_max", float),
+    OpenApiParameter("min_duration", float, description="seconds"),
+]  # fmt: skip
+
+
+class TrackViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):  # fmt: skip
+    """The shared catalog plus your own tracks. Upload with POST (multipart `file`)."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        qs = Track.objects.visible_to(self.request.user).prefetch_related("tags")
+        params = self.request.query_params
+        if params.get("mine") in ("1", "true"):
+            qs = qs.filter(owner=self.request.user)
+        if params.get("q"):
+            qs = qs.filter(Q(title__icontains=params["q"]) | Q(artist__icontains=params["q"]))
+        if params.get("state"):
+            qs = qs.filter(state=params["state"])
+        if self.action == "list":
+            qs = apply_filters(qs, parse_filters(params) if params.get("tags") or params.get("tempo_min") or
+                               params.get("tempo_max") or params.get("min_duration") else {})  # fmt: skip
+        return qs.distinct()
+
+    def get_serializer_class(self):
+        return TrackDetailSerializer if self.action == "retrieve" else TrackSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        labels: dict[int, dict[str, bool]] = {}
+        for track_id, tag, positive in TagLabel.objects.filter(user=self.request.user).values_list(
+            "track_id", "tag", "positive"
+        ):
+            labels.setdefault(track_id, {})[tag] = positive
+        context["labels"] = labels
+        return context
+
+    def get_throttles(self):
+        if self.action == "create":
+            self.throttle_scope = "uploads"
+        return super().get_throttles()
+
+    def _owned(self) -> Track:
+        track = self.get_object()
+        if track.owner_id != self.request.user.pk and not self.request.user.is_staff:
+            raise PermissionDenied("only the track's owner can change it")
+        return track
+
+    @extend_schema(request={"multipart/form-data": TrackUploadSerializer}, responses={201: TrackSerializer})
+    def create(self, request: Request) -> Response:
+        body = TrackUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        if upload.size > settings.MAX_TRACK_BYTES:
+            return Response({"file": [f"larger than the limit of {settings.MAX_TRACK_BYTES // 2**20} MB"]}, status=413)
+        try:
+            track = services.add_track(upload, upload.name, owner=request.user)
+        except services.Duplicate as exc:
+            return Response({"detail": str(exc), "track": exc.track.pk}, status=status.HTTP_409_CONFLICT)
+        except MediaError as exc:
+            return Response({"file": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        if body.validated_data["public"]:
+            Track.objects.filter(pk=track.pk).update(public=True)
+            track.refresh_from_db()
+        return Response(TrackSerializer(track, context=self.get_serializer_context()).data, status=201)
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        self._owned()
+        return super().update(request, *args, **kwargs)
+
+    def perform_destroy(self, track: Track) -> None:
+        track = self._owned()
+        section_ids = list(track.sections.values_list("pk", flat=True))
+        track_id = track.pk
+        track.file.delete(save=False)
+        track.delete()
+        services.unindex_track(track_id, section_ids)
+
+    @extend_schema(parameters=filter_params, responses=SimilarTrackSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def similar(self, request: Request, pk: str | None = None) -> Response:
+        """Nearest tracks in the audio-similarity space (triplet-trained), among tracks you can see."""
+        track = self.get_object()
+        f = parse_filters(request.query_params)
+        vec = track.vector
+        if vec is None:
+            return Response({"detail": f"track {track.pk} is not analysed yet ({track.state})"}, status=409)
+        index = track_index()
+        candidates = apply_filters(Track.objects.visible_to(request.user).ready().exclude(pk=track.pk), f)
+        want = f["k"]
+        fetch = min(len(index), max(50, want * 10))
+        results: list[tuple[float, Track]] = []
+        while True:
+            hits = index.search(vec[None], fetch)[0]
+            allowed = candidates.in_bulk([h.id for h in hits])
+            results = [(h.score, allowed[h.id]) for h in hits if h.id in allowed][:want]
+            if len(results) >= want or fetch >= len(index):
+                break
+            fetch = min(len(index), fetch * 4)  # filters removed too many: look further
+        data = [{"score": round(s, 4), "track": t} for s, t in results]
+        return Response(SimilarTrackSerializer(data, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=TagSerializer, responses=TrackSerializer,
+                   parameters=[OpenApiParameter("tag", str, description="DELETE: the tag to remove")])  # fmt: skip
+    @action(detail=True, methods=["post", "delete"])
+    def tags(self, request: Request, pk: str | None = None) -> Response:
+        """POST {"tag"}: you say the track fits this context; DELETE ?tag=: it does not. Trains the tagger."""
+        track = self.get_object()
+        body = TagSerializer(data=request.data if request.method == "POST" else {"tag": request.query_params.get(
+            "tag", request.data.get("tag") if hasattr(request.data, "get") else None)})  # fmt: skip
+        body.is_valid(raise_exception=True)
+        TagLabel.objects.update_or_create(user=request.user, track=track, tag=body.validated_data["tag"],
+                                          defaults={"positive": request.method == "POST"})  # fmt: skip
+        if TagLabel.objects.count() % settings.TAGGER_MIN_LABELS == 0:
+            create_job(request.user, "retag_catalog")  # retrain now and then, not on every label
+        track.refresh_from_db()
+        return Response(TrackSerializer(track, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["post"])
+    def reanalyse(self, request: Request, pk: str | None = None) -> Response:
+        """Queue the analysis again (e.g. after a failure)."""
+        track = self._owned()
+        job = services.analyse(track)
+        return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["get"])
+    def audio(self, request: Request, pk: str | None = None) -> FileResponse:
+        track = self.get_object()
+        return FileResponse(track.file.open("rb"), filename=track.original_name or track.file.name)
+
+
+@login_required
+def catalog_page(request):
+    return render(request, "catalog/index.html", {"tags": CONTEXT_TAGS})
+
+
+@login_required
+def track_page(request, pk: int):
+    track = get_object_or_404(Track.objects.visible_to(request.user), pk=pk)
+    return render(request, "catalog/track.html", {"track": track})

@@ -1,0 +1,106 @@
+"""Catalog pipeline: analyse a track (cpu queue), then embed, tag and index it (gpu queue)."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from recommender.analysis import analyze, spectra
+from recommender.device import get_device
+from recommender.media import ANALYSIS_SR, MediaError, load_audio
+from recommender.models import audio_encoder as enc
+from recommender.models.registry import ModelMissing, audio_encoder
+from webapp.catalog import services
+from webapp.catalog.models import Section, Track, TrackState, to_bytes
+from webapp.core.jobs import create_job
+from webapp.core.models import Job
+from workers.jobs import JobError, Progress, job_task
+
+
+def _features_path(track: Track):
+    return settings.MEDIA_ROOT / "features" / f"track-{track.pk}.npy"
+
+
+def _track(job: Job) -> Track:
+    track = Track.objects.filter(pk=job.target_id).first()
+    if track is None:
+        raise JobError("the track was deleted")
+    return track
+
+
+@job_task("analyze_track", queue="cpu")
+def analyze_track(job: Job, progress: Progress) -> dict:
+    track = _track(job)
+    Track.objects.filter(pk=track.pk).update(state=TrackState.ANALYZING, error="")
+    try:
+        y = load_audio(track.file.path, sr=ANALYSIS_SR, max_seconds=settings.MAX_TRACK_SECONDS)
+    except MediaError as exc:
+        raise JobError(str(exc))
+    progress(0.2, "decoded")
+    spec = spectra(y, ANALYSIS_SR)
+    result = analyze(y, ANALYSIS_SR, spec=spec)
+    progress(0.8, "analysed")
+    mel = enc.log_mel(y, ANALYSIS_SR, power=spec.power)
+    path = _features_path(track)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, mel.astype(np.float16))  # for the embedding step, which then needs no decoding
+    with transaction.atomic():
+        Track.objects.filter(pk=track.pk).update(
+            duration=result.duration, tempo=result.tempo, key=result.key, mode=result.mode,
+            key_confidence=result.key_confidence, loudness=result.mean_energy, beats=result.beats,
+            downbeats=result.downbeats, energy=result.energy, energy_hop=result.energy_hop,
+            waveform=services.waveform_peaks(y), analysed_at=timezone.now(), state=TrackState.EMBEDDING,
+        )  # fmt: skip
+        Section.objects.filter(track=track).delete()
+        Section.objects.bulk_create(
+            [Section(track=track, index=i, start=s.start, end=s.end, label=s.label)
+             for i, s in enumerate(result.sections)]
+        )  # fmt: skip
+        create_job(job.owner, "embed_track", target=track)
+    return {"tempo": result.tempo, "sections": len(result.sections), "key": f"{result.key} {result.mode}"}
+
+
+@job_task("embed_track", queue="gpu")
+def embed_track(job: Job, progress: Progress) -> dict:
+    track = _track(job)
+    path = _features_path(track)
+    if path.exists():
+        mel = np.load(path).astype(np.float32)
+    else:  # features lost (e.g. another machine): decode again
+        mel = enc.log_mel(load_audio(track.file.path, sr=ANALYSIS_SR, max_seconds=settings.MAX_TRACK_SECONDS))
+    try:
+        model = audio_encoder(str(settings.AUDIO_MODEL_PATH))
+    except ModelMissing as exc:
+        raise JobError(str(exc))
+    sections = list(track.sections.all())
+    vec, section_vecs = enc.embed_track(model, mel, [(s.start, s.end) for s in sections], device=get_device())
+    progress(0.6, "embedded")
+    with transaction.atomic():
+        Track.objects.filter(pk=track.pk).update(
+            embedding=to_bytes(vec), embedding_model=settings.AUDIO_MODEL_PATH.name
+        )
+        for section, v in zip(sections, section_vecs, strict=True):
+            Section.objects.filter(pk=section.pk).update(embedding=to_bytes(v))
+    track.refresh_from_db()
+    services.assign_tags(track)
+    progress(0.8, "tagged")
+    services.index_track(track)
+    Track.objects.filter(pk=track.pk).update(state=TrackState.READY)
+    path.unlink(missing_ok=True)
+    return {"sections": len(sections), "device": str(get_device())}
+
+
+@job_task("retag_catalog", queue="cpu")
+def retag_catalog(job: Job, progress: Progress) -> dict:
+    """Retrain the context tagger from users' labels, then re-tag every analysed track."""
+    from webapp.catalog.tagging import retrain_tagger
+
+    tagger = retrain_tagger()
+    tracks = list(Track.objects.ready())
+    for i, track in enumerate(tracks):
+        services.assign_tags(track, tagger)
+        if i % 20 == 0:
+            progress((i + 1) / max(1, len(tracks)), f"re-tagged {i + 1}/{len(tracks)}")
+    return {"learned_tags": sorted(tagger.weights), "version": tagger.version, "tracks": len(tracks)}
