@@ -34,7 +34,7 @@ def _open_av(path: Path):
 
     try:
         return av.open(str(path))
-    except (av.error.InvalidDataError, av.error.FileNotFoundError, av.error.ValueError) as exc:
+    except (av.error.InvalidDataError, av.error.FileNotFoundError) as exc:
         raise MediaError(f"{path.name}: not a readable audio or video file ({exc.__class__.__name__})") from exc
     except av.error.FFmpegError as exc:
         raise MediaError(f"{path.name}: cannot be read ({exc})") from exc

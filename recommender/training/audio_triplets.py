@@ -110,7 +110,7 @@ def train(
         loss.backward()
         opt.step()
         sched.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         if progress and (step % 10 == 0 or step == cfg.steps - 1):
             progress((step + 1) / cfg.steps, f"step {step + 1}/{cfg.steps} loss {np.mean(losses[-10:]):.3f} "
                      f"active {active:.2f} ({time.monotonic() - t0:.0f} s)")  # fmt: skip

@@ -57,8 +57,9 @@ def add_track(fileobj, name: str, *, owner=None, shared: bool = False, local_pat
     existing = Track.objects.filter(owner=owner, content_hash=digest).first()
     if existing is not None:
         raise Duplicate(existing)
-    path = local_path or Path(getattr(fileobj, "temporary_file_path", lambda: "")() or "")
-    if not path or not path.exists():
+    temp_path = getattr(fileobj, "temporary_file_path", None)
+    path = local_path or (Path(temp_path()) if temp_path else None)
+    if path is None or not path.is_file():
         import tempfile
 
         with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as tmp:

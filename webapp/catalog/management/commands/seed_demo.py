@@ -29,7 +29,10 @@ class Command(BaseCommand):
         for n, i in enumerate(todo, 1):
             song = make_song(i)
             buf = io.BytesIO()
-            sf.write(buf, song.audio, song.sr, format="OGG", subtype="VORBIS")
+            # Block-wise: libsndfile's Vorbis encoder can crash when handed a long buffer in one call.
+            with sf.SoundFile(buf, "w", samplerate=song.sr, channels=1, format="OGG", subtype="VORBIS") as out:
+                for start in range(0, len(song.audio), 8192):
+                    out.write(song.audio[start : start + 8192])
             name = f"segue-demo-{i:03d}.ogg"
             upload = InMemoryUploadedFile(buf, "file", name, "audio/ogg", buf.getbuffer().nbytes, None)
             try:

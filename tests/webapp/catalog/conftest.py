@@ -1,0 +1,25 @@
+import pytest
+
+from webapp.catalog import indexes
+
+
+@pytest.fixture(autouse=True)
+def catalog_dirs(settings, tmp_path):
+    """Media, indexes and the tagger in a fresh folder per test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.INDEX_DIR = tmp_path / "indexes"
+    settings.TAGGER_PATH = tmp_path / "models" / "tagger.npz"
+    indexes.track_index.cache_clear()
+    indexes.section_index.cache_clear()
+    yield
+    indexes.track_index.cache_clear()
+    indexes.section_index.cache_clear()
+
+
+@pytest.fixture
+def pipeline(monkeypatch, transactional_db):
+    """Run queued jobs as their transaction commits, in this process, through the real task bodies."""
+    import workers.tasks  # noqa: F401 - registers every job kind
+    from workers import jobs
+
+    monkeypatch.setattr(jobs, "send", lambda job_id, kind: jobs.REGISTRY[kind].apply(args=[job_id], throw=True))
