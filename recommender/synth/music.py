@@ -30,6 +30,10 @@ MINOR = [0, 2, 3, 5, 7, 8, 10]
 PROGRESSIONS = [[0, 4, 5, 3], [0, 5, 3, 4], [0, 3, 4, 4], [5, 3, 0, 4], [0, 0, 3, 4], [0, 6, 5, 4], [1, 4, 0, 0]]
 WAVES = ("sine", "triangle", "saw", "square", "fm", "pluck")
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+ADJECTIVES = ("Amber", "Broken", "Crystal", "Distant", "Electric", "Golden", "Hidden", "Midnight", "Neon", "Quiet",
+              "Restless", "Silver", "Slow", "Velvet", "Wild", "Young")  # fmt: skip
+NOUNS = ("Avenue", "Bloom", "Circuit", "Drift", "Echo", "Harbor", "Horizon", "Lights", "Motion", "Orbit", "Pulse",
+         "Rain", "River", "Signal", "Summer", "Tide")  # fmt: skip
 
 
 @dataclass
@@ -178,5 +182,5 @@ def make_song(seed: int, *, max_seconds: float = 150.0, sr: int = SR) -> Song:
         t += plan.bars * bar
     audio = audio[: int(t * sr)]
     audio *= 0.9 / max(1e-6, float(np.max(np.abs(audio))))
-    title = f"{NOTE_NAMES[key]} {mode} {plans[0].name} no. {seed}"
+    title = f"{ADJECTIVES[seed % len(ADJECTIVES)]} {NOUNS[(seed // len(ADJECTIVES) + seed) % len(NOUNS)]} {seed}"
     return Song(title, "Segue demo", tempo, key, mode, plans, audio.astype(np.float32), boundaries, sr)

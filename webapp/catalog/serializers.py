@@ -48,7 +48,12 @@ class TrackSerializer(serializers.ModelSerializer):
         return bool(request and track.owner_id == request.user.pk)
 
     def get_job(self, track: Track) -> int | None:
-        job = Job.objects.filter(target_type__model="track", target_id=track.pk).order_by("-id").first()
+        """The latest job on this track, when it is the viewer's own (jobs are private to their owner)."""
+        request = self.context.get("request")
+        if request is None:
+            return None
+        jobs = Job.objects.filter(target_type__model="track", target_id=track.pk, owner=request.user)
+        job = jobs.order_by("-id").first()
         return job.pk if job else None
 
 

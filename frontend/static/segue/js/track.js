@@ -73,11 +73,16 @@ async function load() {
     : track.state === "failed" ? `failed: ${track.error}` : `${track.state}…`;
   $("legend").innerHTML = [...new Set(track.sections.map((s) => s.label))]
     .map((l) => `<span style="background:${colorOf(l)}">${l}</span>`).join("");
-  if (track.state !== "ready" && track.state !== "failed" && track.job) {
-    const p = $("progress");
-    p.setAttribute("job-id", track.job);
-    p.hidden = false;
-    p.addEventListener("job-finished", () => setTimeout(load, 500), { once: true });
+  $("progress-slot").innerHTML = "";
+  if (track.state !== "ready" && track.state !== "failed") {
+    if (track.job) {
+      const p = document.createElement("job-progress");
+      p.setAttribute("job-id", track.job);
+      p.addEventListener("job-finished", () => setTimeout(load, 500), { once: true });
+      $("progress-slot").appendChild(p);
+    } else {
+      setTimeout(load, 2000); // someone else's (e.g. the shared catalog's) job: poll the track itself
+    }
   }
   draw();
   renderTags();

@@ -39,6 +39,10 @@ def ensure_demo_user() -> tuple[str, str]:
     return DEMO_USER, password
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def port_in_use(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
@@ -59,8 +63,6 @@ class Command(BaseCommand):
             raise CommandError(f"{host}:{port} is already in use: is Segue already running? (try --port)")
         call_command("migrate", interactive=False, verbosity=0)
         username, password = ensure_demo_user()
-        if not no_seed and "seed_demo" in get_commands():
-            call_command("seed_demo")
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "webapp.settings")}
         worker = [
             sys.executable,
@@ -101,6 +103,17 @@ class Command(BaseCommand):
                 "  Ctrl-C stops the web server and the worker.\n"
             )
         )
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            if not no_seed and "seed_demo" in get_commands():
+                call_command("seed_demo")  # the worker analyses songs as they arrive
+        except KeyboardInterrupt:
+            self._stop(procs)
+            self.stdout.write("Segue stopped.")
+            return
+        except BaseException:
+            self._stop(procs)
+            raise
         self._supervise(procs)
 
     def _supervise(self, procs: list[subprocess.Popen]) -> None:
@@ -114,6 +127,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         while not stopping and all(p.poll() is None for p in procs):
             time.sleep(0.5)
+        self._stop(procs)
+        if not stopping:
+            raise CommandError("a Segue process exited unexpectedly; see the log above")
+        self.stdout.write("Segue stopped.")
+
+    @staticmethod
+    def _stop(procs: list[subprocess.Popen]) -> None:
         for p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
@@ -123,6 +143,3 @@ class Command(BaseCommand):
                 p.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 p.kill()
-        if not stopping:
-            raise CommandError("a Segue process exited unexpectedly; see the log above")
-        self.stdout.write("Segue stopped.")
