@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-HOP = 512
-N_FFT = 2048
+from recommender.spectral import HOP, N_FFT, power_spectrogram
+
 KEY_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 # Krumhansl–Kessler key profiles.
 MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -61,7 +61,7 @@ class Spectra:
 def spectra(y: np.ndarray, sr: int) -> Spectra:
     import librosa
 
-    power = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP)) ** 2
+    power = power_spectrogram(y, n_fft=N_FFT, hop_length=HOP)
     mel = librosa.feature.melspectrogram(S=power, sr=sr, n_mels=128)
     return Spectra(sr, power, librosa.power_to_db(mel, ref=np.max, top_db=80.0))
 
@@ -73,8 +73,8 @@ def analyze(y: np.ndarray, sr: int, *, spec: Spectra | None = None, energy_hop: 
     spec = spec or spectra(y, sr)
     duration = len(y) / sr
     onset_env = librosa.onset.onset_strength(S=spec.mel_db, sr=sr, hop_length=HOP)
-    tempo, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr, hop_length=HOP, trim=False)
-    tempo = float(np.atleast_1d(tempo)[0])
+    tempo = global_tempo(onset_env, spec.frame_rate)
+    _, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr, hop_length=HOP, bpm=tempo, trim=False)
     beat_frames = np.asarray(beat_frames, dtype=int)
     if beat_frames.size >= 8:
         # The beat grid gives a finer tempo than the autocorrelation: the mean of the consistent gaps
@@ -83,7 +83,7 @@ def analyze(y: np.ndarray, sr: int, *, spec: Spectra | None = None, energy_hop: 
         steady = gaps[np.abs(gaps - np.median(gaps)) <= 0.15 * np.median(gaps)]
         tempo = 60.0 * spec.frame_rate / float(steady.mean())
     beats = refine_onsets(librosa.frames_to_time(beat_frames, sr=sr, hop_length=HOP), y, sr)
-    chroma = librosa.feature.chroma_stft(S=spec.power, sr=sr)
+    chroma = librosa.feature.chroma_stft(S=spec.power, sr=sr, tuning=0.0)  # tuning estimation costs more than all else
     downbeats = _downbeats(beat_frames, spec, chroma)
     sections = _sections(spec, chroma, beat_frames, downbeats, duration)
     energy, mean_energy = _energy(spec, energy_hop)
@@ -116,6 +116,27 @@ def refine_onsets(times: np.ndarray, y: np.ndarray, sr: int, *, radius: float = 
         if rise[j] > 6.0:  # a real onset (6 dB jump in 3 ms); else keep the tracker's time
             out[i] = (j * hop) / sr
     return out
+
+
+def global_tempo(
+    onset_env: np.ndarray, frame_rate: float, *, prior_bpm: float = 120.0, prior_octaves: float = 1.0
+) -> float:
+    """Tempo (BPM) from one autocorrelation of the whole onset envelope, weighted by a log-normal prior.
+
+    librosa's estimate builds a windowed tempogram over every frame; one global autocorrelation gives the
+    same answer for a steady track at a fraction of the cost, and the beat tracker then follows the drift.
+    """
+    x = onset_env - onset_env.mean()
+    n = 1 << int(np.ceil(np.log2(2 * len(x))))
+    spectrum = np.fft.rfft(x, n)
+    acf = np.fft.irfft(spectrum * np.conj(spectrum), n)[: len(x)]
+    lags = np.arange(1, min(len(acf), int(frame_rate * 60 / 30)))  # down to 30 BPM
+    bpm = 60.0 * frame_rate / lags
+    keep = bpm <= 300
+    weight = np.exp(-0.5 * (np.log2(bpm[keep] / prior_bpm) / prior_octaves) ** 2)
+    if not np.any(acf[lags[keep]] > 0):
+        return prior_bpm
+    return float(bpm[keep][np.argmax(acf[lags[keep]] * weight)])
 
 
 def _r(times: np.ndarray) -> list[float]:

@@ -41,7 +41,7 @@ def build(vectors: np.ndarray, ids: np.ndarray, factory: str, *, nprobe: int = 1
             raise ValueError(f"index '{factory}' needs training vectors; have {len(vectors)}")
         base.train(vectors)
     set_search_params(base, nprobe=nprobe)
-    index = faiss.IndexIDMap2(base)
+    index = faiss.IndexIDMap(base)  # not IDMap2: its reverse map costs ~50 bytes a vector in RAM
     if len(vectors):
         index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
     return index
@@ -49,7 +49,7 @@ def build(vectors: np.ndarray, ids: np.ndarray, factory: str, *, nprobe: int = 1
 
 def set_search_params(index, *, nprobe: int = 16, ef_search: int = 64) -> None:
     faiss = _faiss()
-    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap2) else index
+    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap) else index
     ivf = faiss.try_extract_index_ivf(inner)
     if ivf is not None:
         ivf.nprobe = nprobe
@@ -85,7 +85,7 @@ class VectorIndex:
         with self._mutex:
             if self._index is None or mtime != self._mtime:
                 if mtime is None:
-                    self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+                    self._index = faiss.IndexIDMap(faiss.IndexFlatIP(self.dim))
                 else:
                     self._index = faiss.read_index(str(self.path))
                     set_search_params(self._index)
@@ -103,12 +103,6 @@ class VectorIndex:
         scores, ids = index.search(normalise(queries), min(k, int(index.ntotal)))
         return [[Hit(int(i), float(s)) for i, s in zip(row_ids, row_s, strict=True) if i >= 0]
                 for row_ids, row_s in zip(ids, scores, strict=True)]  # fmt: skip
-
-    def reconstruct(self, item_id: int) -> np.ndarray | None:
-        try:
-            return self._current().reconstruct(int(item_id))
-        except RuntimeError:
-            return None
 
     # --- writing ---------------------------------------------------------------------------------
     @contextmanager

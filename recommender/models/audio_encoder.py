@@ -14,6 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from recommender.spectral import power_spectrogram
+
 N_MELS = 64
 SR = 22050
 HOP = 512
@@ -36,7 +38,7 @@ def log_mel(y: np.ndarray, sr: int = SR, *, power: np.ndarray | None = None) -> 
     import librosa
 
     if power is None:
-        power = np.abs(librosa.stft(y, n_fft=2048, hop_length=HOP)) ** 2
+        power = power_spectrogram(y, n_fft=2048, hop_length=HOP)
     mel = librosa.feature.melspectrogram(S=power, sr=sr, n_mels=N_MELS, fmin=30, fmax=sr / 2)
     return np.log1p(100.0 * mel).astype(np.float32)
 

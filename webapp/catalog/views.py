@@ -87,8 +87,7 @@ class TrackViewSet(
         if params.get("state"):
             qs = qs.filter(state=params["state"])
         if self.action == "list":
-            qs = apply_filters(qs, parse_filters(params) if params.get("tags") or params.get("tempo_min") or
-                               params.get("tempo_max") or params.get("min_duration") else {})  # fmt: skip
+            qs = apply_filters(qs, parse_filters(params))
         return qs.distinct()
 
     def get_serializer_class(self):
