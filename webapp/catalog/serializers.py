@@ -3,7 +3,6 @@ from rest_framework import serializers
 
 from recommender.context.tags import CONTEXT_TAGS
 from webapp.catalog.models import Section, Track, TrackTag
-from webapp.core.models import Job
 
 
 class SectionSerializer(serializers.ModelSerializer):
@@ -48,13 +47,8 @@ class TrackSerializer(serializers.ModelSerializer):
         return bool(request and track.owner_id == request.user.pk)
 
     def get_job(self, track: Track) -> int | None:
-        """The latest job on this track, when it is the viewer's own (jobs are private to their owner)."""
-        request = self.context.get("request")
-        if request is None:
-            return None
-        jobs = Job.objects.filter(target_type__model="track", target_id=track.pk, owner=request.user)
-        job = jobs.order_by("-id").first()
-        return job.pk if job else None
+        """The latest job on this track when it is the viewer's own (jobs are private to their owner)."""
+        return self.context.get("jobs", {}).get(track.pk)
 
 
 class TrackDetailSerializer(TrackSerializer):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -23,7 +23,9 @@ from webapp.catalog.serializers import (
     TrackSerializer,
     TrackUploadSerializer,
 )
-from webapp.core.jobs import create_job
+from webapp.catalog.tagging import maybe_retrain
+from webapp.core.http import ranged_file_response
+from webapp.core.models import Job
 
 
 def parse_filters(params) -> dict:
@@ -101,6 +103,8 @@ class TrackViewSet(
         ):
             labels.setdefault(track_id, {})[tag] = positive
         context["labels"] = labels
+        jobs = Job.objects.filter(owner=self.request.user, target_type__model="track").values_list("target_id", "pk")
+        context["jobs"] = dict(sorted(jobs, key=lambda row: row[1]))  # track id -> its latest job of this user
         return context
 
     def get_throttles(self):
@@ -174,13 +178,12 @@ class TrackViewSet(
     def tags(self, request: Request, pk: str | None = None) -> Response:
         """POST {"tag"}: you say the track fits this context; DELETE ?tag=: it does not. Trains the tagger."""
         track = self.get_object()
-        body = TagSerializer(data=request.data if request.method == "POST" else {"tag": request.query_params.get(
-            "tag", request.data.get("tag") if hasattr(request.data, "get") else None)})  # fmt: skip
+        tag = request.query_params.get("tag") if request.method == "DELETE" else None
+        body = TagSerializer(data={"tag": tag} if tag else request.data)
         body.is_valid(raise_exception=True)
         TagLabel.objects.update_or_create(user=request.user, track=track, tag=body.validated_data["tag"],
                                           defaults={"positive": request.method == "POST"})  # fmt: skip
-        if TagLabel.objects.count() % settings.TAGGER_MIN_LABELS == 0:
-            create_job(request.user, "retag_catalog")  # retrain now and then, not on every label
+        maybe_retrain(request.user)
         track.refresh_from_db()
         return Response(TrackSerializer(track, context=self.get_serializer_context()).data)
 
@@ -192,9 +195,10 @@ class TrackViewSet(
         return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
 
     @action(detail=True, methods=["get"])
-    def audio(self, request: Request, pk: str | None = None) -> FileResponse:
+    def audio(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The uploaded file, with HTTP Range support so players can seek."""
         track = self.get_object()
-        return FileResponse(track.file.open("rb"), filename=track.original_name or track.file.name)
+        return ranged_file_response(request, track.file.path, filename=track.original_name or None)
 
 
 @login_required

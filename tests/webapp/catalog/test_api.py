@@ -137,3 +137,30 @@ def test_user_tags_override_for_that_user_only(api, other_api, user, pipeline):
     theirs = other_api.get(f"/api/tracks/{tid}/").json()["tags"]
     assert next(t for t in theirs if t["tag"] == "sleep")["source"] == "rule"
     assert api.post(f"/api/tracks/{tid}/tags/", {"tag": "bogus"}, format="json").status_code == 400
+
+
+def test_audio_supports_range_requests_for_seeking(api, user, pipeline):
+    tid = upload(api, song_upload(10, seconds=20)).json()["id"]
+    full = api.get(f"/api/tracks/{tid}/audio/")
+    data = b"".join(full.streaming_content)
+    assert full.status_code == 200 and full["Accept-Ranges"] == "bytes"
+    part = api.get(f"/api/tracks/{tid}/audio/", HTTP_RANGE="bytes=100-199")
+    assert part.status_code == 206 and part["Content-Range"] == f"bytes 100-199/{len(data)}"
+    assert part.content == data[100:200]
+    tail = api.get(f"/api/tracks/{tid}/audio/", HTTP_RANGE="bytes=-50")
+    assert tail.content == data[-50:]
+    assert api.get(f"/api/tracks/{tid}/audio/", HTTP_RANGE=f"bytes={len(data) + 5}-").status_code == 416
+
+
+def test_labels_trigger_tagger_retraining_in_batches(api, user, settings, pipeline):
+    from webapp.core.models import Job
+
+    settings.TAGGER_MIN_LABELS = 2
+    tid = upload(api, song_upload(11, seconds=20)).json()["id"]
+    api.post(f"/api/tracks/{tid}/tags/", {"tag": "focus"}, format="json")
+    assert not Job.objects.filter(kind="retag_catalog").exists()
+    api.delete(f"/api/tracks/{tid}/tags/?tag=party")
+    retrain = Job.objects.get(kind="retag_catalog")
+    assert retrain.state == "done" and retrain.result["tracks"] == 1
+    api.post(f"/api/tracks/{tid}/tags/", {"tag": "relax"}, format="json")
+    assert Job.objects.filter(kind="retag_catalog").count() == 1  # one new label is not enough yet
