@@ -18,6 +18,7 @@ class TrackTagSerializer(serializers.ModelSerializer):
 
 
 class TrackSerializer(serializers.ModelSerializer):
+    sections = SectionSerializer(many=True, read_only=True)
     tags = serializers.SerializerMethodField()
     audio_url = serializers.SerializerMethodField()
     mine = serializers.SerializerMethodField()
@@ -27,7 +28,7 @@ class TrackSerializer(serializers.ModelSerializer):
         model = Track
         fields = [
             "id", "title", "artist", "state", "error", "duration", "tempo", "key", "mode", "loudness", "shared",
-            "public", "mine", "tags", "audio_url", "job", "created_at",
+            "public", "mine", "tags", "sections", "audio_url", "job", "created_at",
         ]  # fmt: skip
         read_only_fields = [f for f in fields if f not in ("title", "artist", "public")]
 
@@ -52,11 +53,9 @@ class TrackSerializer(serializers.ModelSerializer):
 
 
 class TrackDetailSerializer(TrackSerializer):
-    sections = SectionSerializer(many=True, read_only=True)
-
     class Meta(TrackSerializer.Meta):
-        fields = [*TrackSerializer.Meta.fields, "sections", "beats", "downbeats", "energy", "energy_hop",
-                  "waveform", "key_confidence"]  # fmt: skip
+        fields = [*TrackSerializer.Meta.fields, "beats", "downbeats", "energy", "energy_hop", "waveform",
+                  "key_confidence"]  # fmt: skip
         read_only_fields = [f for f in fields if f not in ("title", "artist", "public")]
 
 

@@ -80,7 +80,7 @@ class TrackViewSet(
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
-        qs = Track.objects.visible_to(self.request.user).prefetch_related("tags")
+        qs = Track.objects.visible_to(self.request.user).prefetch_related("tags", "sections")
         params = self.request.query_params
         if params.get("mine") in ("1", "true"):
             qs = qs.filter(owner=self.request.user)

@@ -3,6 +3,10 @@ import { api, upload } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const fmtTime = (s) => (s == null ? "" : `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`);
+const COLORS = ["#4f46e5", "#0891b2", "#16a34a", "#ca8a04", "#dc2626", "#9333ea", "#db2777", "#475569"];
+const timeline = (t) => !t.duration ? "" : `<div class="mini-timeline" title="sections">${t.sections.map((s) =>
+  `<span style="left:${(100 * s.start) / t.duration}%;width:${(100 * (s.end - s.start)) / t.duration}%;` +
+  `background:${COLORS[(s.label.charCodeAt(0) - 65) % COLORS.length]}"></span>`).join("")}</div>`;
 const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
 async function sendFile(file) {
@@ -50,10 +54,10 @@ async function load() {
   $("track-rows").innerHTML = data.results.map((t) => `
     <tr data-track="${t.id}">
       <td><button type="button" class="neutral play" data-src="${t.audio_url}">▶</button></td>
-      <td><a href="/catalog/${t.id}/">${esc(t.title)}</a></td><td>${esc(t.artist)}</td>
+      <td><a href="/catalog/${t.id}/">${esc(t.title)}</a>${timeline(t)}</td><td>${esc(t.artist)}</td>
       <td>${t.tempo ? t.tempo.toFixed(0) : ""}</td><td>${t.key ? `${t.key} ${t.mode}` : ""}</td><td>${fmtTime(t.duration)}</td>
       <td>${t.tags.filter((g) => g.probability >= 0.5).slice(0, 3).map((g) => `<span class="chip ${g.source}">${g.tag}</span>`).join("")}</td>
-      <td class="state-${t.state}">${t.state}</td>
+      <td class="state-${t.state}">${t.state === "ready" ? `<a href="/catalog/${t.id}/#similar">more like this</a>` : t.state}</td>
     </tr>`).join("") || `<tr><td colspan="8">No tracks match.</td></tr>`;
   $("pager").innerHTML = `${data.count} tracks ` +
     (data.previous ? `<button type="button" id="prev" class="neutral">‹ prev</button>` : "") +
