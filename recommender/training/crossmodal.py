@@ -1,0 +1,216 @@
+"""Self-supervised cross-modal training on music videos: the picture and the sound of one clip are a pair.
+
+Each batch takes an aligned window (3–8 s, so both clip- and segment-level pairs) from each of ``batch``
+clips; the other clips' audio are negatives for a picture and vice versa. Loss: triplet margin with
+semi-hard mining (hardest when none is semi-hard), or InfoNCE. CUDA when present, else the CPU.
+
+    python -m recommender.training.crossmodal --videos DIR --out model.pt [--eval DIR] [--steps 800]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from recommender.device import get_device
+from recommender.media import MediaError, load_audio
+from recommender.models import audio_encoder as enc
+from recommender.models import crossmodal as cm
+from recommender.video import SAMPLE_FPS, decode_frames, frame_features
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
+MEL_FPS = enc.SR / enc.HOP
+
+
+@dataclass
+class Clip:
+    name: str
+    feats: np.ndarray  # (video frames, N_FEATURES) at SAMPLE_FPS
+    mel: np.ndarray  # (N_MELS, audio frames)
+
+
+@dataclass
+class CrossTrainConfig:
+    steps: int = 800
+    batch: int = 32
+    min_window: float = 3.0  # seconds
+    max_window: float = 8.0
+    margin: float = 0.3
+    loss: str = "triplet"  # or "infonce"
+    temperature: float = 0.07
+    lr: float = 1e-3
+    seed: int = 0
+
+
+def load_clip(path: str | Path) -> Clip:
+    """Visual features and log-mel of a music video; MediaError when it lacks audio or frames."""
+    path = Path(path)
+    frames = decode_frames(path)
+    if not frames.has_audio:
+        raise MediaError(f"{path.name}: has no audio track, so it cannot be used for training")
+    if len(frames.images) < 4:
+        raise MediaError(f"{path.name}: has too few video frames ({len(frames.images)}) for training")
+    return Clip(path.name, frame_features(frames.images), enc.log_mel(load_audio(path, sr=enc.SR)))
+
+
+def load_corpus(folder: str | Path, *, log: Callable[[str], None] = print) -> list[Clip]:
+    clips = []
+    for path in sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES):
+        try:
+            clips.append(load_clip(path))
+        except MediaError as exc:
+            log(f"skipped: {exc}")
+    return clips
+
+
+def windows(clips: Sequence[Clip], idx: np.ndarray, seconds: float, rng: np.random.Generator):
+    """Aligned windows: video ``(B, F, Tv)`` and audio ``(B, N_MELS, Ta)`` tensors."""
+    tv, ta = int(round(seconds * SAMPLE_FPS)), int(round(seconds * MEL_FPS))
+    v = np.zeros((len(idx), clips[0].feats.shape[1], tv), dtype=np.float32)
+    a = np.zeros((len(idx), clips[0].mel.shape[0], ta), dtype=np.float32)
+    for k, i in enumerate(idx):
+        clip = clips[i]
+        length = min(len(clip.feats) / SAMPLE_FPS, clip.mel.shape[1] / MEL_FPS)
+        start = float(rng.uniform(0, max(0.0, length - seconds)))
+        fv = clip.feats[int(start * SAMPLE_FPS) :][:tv].T
+        fa = clip.mel[:, int(start * MEL_FPS) :][:, :ta]
+        v[k, :, : fv.shape[1]] = fv
+        a[k, :, : fa.shape[1]] = fa
+    return torch.from_numpy(v), torch.from_numpy(a)
+
+
+def cross_loss(v: torch.Tensor, a: torch.Tensor, cfg: CrossTrainConfig) -> torch.Tensor:
+    """Symmetric loss for aligned unit vectors ``v``, ``a`` ``(B, D)``; row i of each is a positive pair."""
+    sim = v @ a.T
+    if cfg.loss == "infonce":
+        target = torch.arange(len(v), device=v.device)
+        logits = sim / cfg.temperature
+        return 0.5 * (
+            torch.nn.functional.cross_entropy(logits, target) + torch.nn.functional.cross_entropy(logits.T, target)
+        )
+    dist = 2 - 2 * sim
+    total = 0.0
+    for d in (dist, dist.T):  # picture → sound, and sound → picture
+        pos = d.diagonal()
+        neg = d + torch.diag(torch.full_like(pos, float("inf")))
+        semi = neg.masked_fill(neg <= pos[:, None], float("inf")).min(dim=1).values
+        hardest = neg.min(dim=1).values
+        chosen = torch.where(torch.isfinite(semi) & (semi < pos + cfg.margin), semi, hardest)
+        total = total + torch.relu(pos - chosen + cfg.margin).mean()
+    return total / 2
+
+
+def train(
+    clips: Sequence[Clip], config: CrossTrainConfig | None = None, *, audio_init: str | Path | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> tuple[cm.CrossModal, list[float]]:  # fmt: skip
+    cfg = config or CrossTrainConfig()
+    if len(clips) < 2:
+        raise ValueError("training needs at least two clips")
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    device = get_device()
+    model = cm.CrossModal()
+    if audio_init and Path(audio_init).exists():
+        model.audio.load_state_dict(enc.load(audio_init).state_dict())  # transfer the audio-similarity trunk
+    else:
+        sample = np.concatenate([c.mel[:, ::50] for c in clips], axis=1)
+        model.audio.mel_mean.fill_(float(sample.mean()))
+        model.audio.mel_std.fill_(float(sample.std() + 1e-6))
+    feats = np.concatenate([c.feats for c in clips])
+    model.video.feat_mean.copy_(torch.from_numpy(feats.mean(0)))
+    model.video.feat_std.copy_(torch.from_numpy(feats.std(0) + 1e-4))
+    model.to(device).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps, pct_start=0.1)
+    losses: list[float] = []
+    batch = min(cfg.batch, len(clips))
+    t0 = time.monotonic()
+    for step in range(cfg.steps):
+        idx = rng.choice(len(clips), size=batch, replace=False)
+        v, a = windows(clips, idx, float(rng.uniform(cfg.min_window, cfg.max_window)), rng)
+        loss = cross_loss(model.embed_video(v.to(device)), model.embed_audio(a.to(device)), cfg)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(float(loss.detach()))
+        if progress and (step % 10 == 0 or step == cfg.steps - 1):
+            progress((step + 1) / cfg.steps, f"step {step + 1}/{cfg.steps} loss {np.mean(losses[-10:]):.3f} "
+                     f"({time.monotonic() - t0:.0f} s)")  # fmt: skip
+    return model.eval(), losses
+
+
+@torch.no_grad()
+def clip_embeddings(model: cm.CrossModal, clips: Sequence[Clip]) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-clip video and audio vectors, ``(n, dim)`` each."""
+    device = next(model.parameters()).device
+    vids = [model.embed_video(torch.from_numpy(c.feats.T.copy())[None].to(device))[0] for c in clips]
+    auds = [model.embed_audio(torch.from_numpy(c.mel)[None].to(device))[0] for c in clips]
+    return torch.stack(vids).cpu().numpy(), torch.stack(auds).cpu().numpy()
+
+
+def retrieval_scores(video: np.ndarray, audio: np.ndarray) -> dict[str, float]:
+    """For each silent video, the rank of its own audio among all clips' audio (1 = first)."""
+    sim = video @ audio.T
+    ranks = 1 + (sim > sim.diagonal()[:, None]).sum(axis=1)
+    return {
+        "recall@1": float((ranks <= 1).mean()), "recall@5": float((ranks <= 5).mean()),
+        "recall@10": float((ranks <= 10).mean()), "median_rank": float(np.median(ranks)), "n": len(ranks),
+    }  # fmt: skip
+
+
+def evaluate(model: cm.CrossModal, clips: Sequence[Clip], *, seed: int = 0) -> dict[str, dict[str, float]]:
+    """Global (clip-vector) retrieval beside random embeddings, the floor."""
+    video, audio = clip_embeddings(model, clips)
+    rng = np.random.default_rng(seed)
+    rand = [rng.standard_normal(video.shape) for _ in range(2)]
+    return {"global": retrieval_scores(video, audio), "random": retrieval_scores(*rand)}
+
+
+def format_table(results: dict[str, dict[str, float]]) -> str:
+    rows = [f"{'mode':<10}{'R@1':>7}{'R@5':>7}{'R@10':>7}{'median rank':>13}{'clips':>7}"]
+    for mode, s in results.items():
+        rows.append(f"{mode:<10}{s['recall@1']:>7.3f}{s['recall@5']:>7.3f}{s['recall@10']:>7.3f}"
+                    f"{s['median_rank']:>13.1f}{s['n']:>7d}")  # fmt: skip
+    return "\n".join(rows)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Train the cross-modal music-video model (no Django needed).")
+    parser.add_argument("--videos", type=Path, required=True, help="a folder of music videos (with audio)")
+    parser.add_argument("--eval", type=Path, help="a folder of held-out music videos")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--audio-init", type=Path, default=Path(__file__).resolve().parents[1] / "checkpoints" / "audio_encoder.pt"
+    )
+    parser.add_argument("--steps", type=int, default=CrossTrainConfig.steps)
+    parser.add_argument("--loss", choices=["triplet", "infonce"], default="triplet")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    clips = load_corpus(args.videos)
+    print(f"{len(clips)} training clips")
+    t0 = time.monotonic()
+    config = CrossTrainConfig(steps=args.steps, loss=args.loss, seed=args.seed)
+    model, losses = train(
+        clips, config, audio_init=args.audio_init, progress=lambda f, m: print(f"[{f:4.0%}] {m}", flush=True)
+    )
+    meta = {"steps": args.steps, "loss": args.loss, "seed": args.seed, "clips": len(clips),
+            "train_seconds": round(time.monotonic() - t0), "final_loss": float(np.mean(losses[-20:]))}  # fmt: skip
+    if args.eval:
+        results = evaluate(model, load_corpus(args.eval))
+        print(format_table(results))
+        meta["eval"] = results
+    cm.save(model, args.out, meta=meta)
+    print(json.dumps(meta))
+
+
+if __name__ == "__main__":
+    main()

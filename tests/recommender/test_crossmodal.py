@@ -1,0 +1,60 @@
+"""Cross-modal model: video features, training on a tiny generated corpus, the committed checkpoint, bad input."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recommender.media import MediaError
+from recommender.models import crossmodal as cm
+from recommender.synth.music_video import make_clip
+from recommender.training.crossmodal import CrossTrainConfig, clip_embeddings, load_clip, retrieval_scores, train
+from recommender.video import N_FEATURES, decode_frames, frame_features
+from tests.media import click_track, write_av, write_video_only
+
+CHECKPOINT = Path(__file__).resolve().parents[2] / "recommender" / "checkpoints" / "crossmodal.pt"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("mv")
+    return [load_clip(make_clip(seed, folder, seconds=8.0, fps=8.0)) for seed in range(900, 912)]
+
+
+def test_frames_are_sampled_and_described(tmp_path):
+    path = make_clip(5, tmp_path, seconds=6.0, fps=12.0)
+    frames = decode_frames(path, fps=4.0)
+    assert frames.has_audio and abs(frames.duration - 6.0) < 0.3
+    assert 22 <= len(frames.images) <= 25 and frames.images.shape[2] == 96
+    feats = frame_features(frames.images)
+    assert feats.shape == (len(frames.images), N_FEATURES) and np.isfinite(feats).all()
+    hue = feats[:, :8]
+    assert np.allclose(hue.sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_video_without_audio_or_frames_is_rejected(tmp_path):
+    with pytest.raises(MediaError, match="no audio track, so it cannot be used for training"):
+        load_clip(write_video_only(tmp_path / "mute.mp4"))
+    with pytest.raises(MediaError, match="has no video stream"):
+        load_clip(write_av(tmp_path / "sound-only.mp4", click_track(seconds=2), codec="aac"))
+
+
+@pytest.mark.slow
+def test_few_training_steps_lower_loss_and_beat_random(corpus):
+    model, losses = train(corpus, CrossTrainConfig(steps=50, batch=12, min_window=3, max_window=6, seed=0))
+    assert np.mean(losses[-10:]) < np.mean(losses[:10]) - 0.02
+    scores = retrieval_scores(*clip_embeddings(model, corpus))
+    assert scores["recall@1"] >= 3 / len(corpus), scores  # random: 1/12
+    assert scores["median_rank"] <= 3, scores
+
+
+@pytest.mark.skipif(not CHECKPOINT.exists(), reason="no committed cross-modal checkpoint")
+def test_committed_checkpoint_embeds_unit_vectors_deterministically(corpus):
+    model = cm.load(CHECKPOINT)
+    clip, spans = cm.embed_video_spans(model, corpus[0].feats, [(0.0, 2.0), (2.0, 6.0)])
+    again, _ = cm.embed_video_spans(model, corpus[0].feats, [(0.0, 2.0), (2.0, 6.0)])
+    assert clip.shape == (128,) and spans.shape == (2, 128) and np.array_equal(clip, again)
+    assert np.allclose(np.linalg.norm(spans, axis=1), 1.0, atol=1e-5)
+    video, audio = clip_embeddings(model, corpus)
+    assert np.allclose(np.linalg.norm(audio, axis=1), 1.0, atol=1e-5)
+    assert CHECKPOINT.stat().st_size < 5 * 2**20
