@@ -26,7 +26,9 @@ def _faiss():
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
-    v = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+    v = np.ascontiguousarray(vectors, dtype=np.float32)
+    if v.ndim == 1:
+        v = v[None, :]
     return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
 

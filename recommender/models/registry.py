@@ -19,3 +19,13 @@ def audio_encoder(path: str):
     if not Path(path).exists():
         raise ModelMissing(f"no audio model at {path}: run `python manage.py train_audio_similarity`")
     return enc.load(path, device=get_device())
+
+
+@lru_cache(maxsize=4)
+def crossmodal(path: str):
+    """The cross-modal model, or None when no checkpoint exists (the shared space is then simply absent)."""
+    from recommender.models import crossmodal as cm
+
+    if not Path(path).exists():
+        return None
+    return cm.load(path, device=get_device())

@@ -17,8 +17,8 @@ def clean_indexes():
     from webapp.catalog import indexes
 
     shutil.rmtree(settings.INDEX_DIR, ignore_errors=True)
-    indexes.track_index.cache_clear()
-    indexes.section_index.cache_clear()
+    for cache in (indexes.track_index, indexes.section_index, indexes.xm_track_index, indexes.xm_section_index):
+        cache.cache_clear()
     yield
 
 

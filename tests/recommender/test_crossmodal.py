@@ -48,7 +48,6 @@ def test_few_training_steps_lower_loss_and_beat_random(corpus):
     assert scores["median_rank"] <= 3, scores
 
 
-@pytest.mark.skipif(not CHECKPOINT.exists(), reason="no committed cross-modal checkpoint")
 def test_committed_checkpoint_embeds_unit_vectors_deterministically(corpus):
     model = cm.load(CHECKPOINT)
     clip, spans = cm.embed_video_spans(model, corpus[0].feats, [(0.0, 2.0), (2.0, 6.0)])

@@ -70,3 +70,10 @@ def test_factory_string_selects_index_type():
     assert isinstance(inner, faiss.IndexIVFScalarQuantizer)
     scores, ids = index.search(v[:5] / np.linalg.norm(v[:5], axis=1, keepdims=True), 1)
     assert (ids[:, 0] == np.arange(5)).mean() >= 0.8
+
+
+def test_rebuild_with_no_vectors_gives_an_empty_index(tmp_path):
+    ix = VectorIndex(tmp_path / "t.faiss", dim=16)
+    ix.upsert(np.arange(3), vectors(3))
+    ix.rebuild(np.zeros(0, dtype=np.int64), np.zeros((0, 16), dtype=np.float32))
+    assert len(ix) == 0 and ix.search(vectors(1), 3) == [[]]

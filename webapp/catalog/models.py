@@ -72,6 +72,7 @@ class Track(models.Model):
     # Embeddings
     embedding = vector_field()
     embedding_model = models.CharField(max_length=64, blank=True, default="")
+    xm_embedding = vector_field(help_text="audio branch of the cross-modal model: the shared music–video space")
 
     objects = TrackQuerySet.as_manager()
 
@@ -99,6 +100,7 @@ class Section(models.Model):
     end = models.FloatField(help_text="seconds")
     label = models.CharField(max_length=4)
     embedding = vector_field()
+    xm_embedding = vector_field()
 
     class Meta:
         ordering = ["track", "index"]

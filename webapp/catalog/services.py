@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from recommender.context.tagger import LearnedTagger, features
 from recommender.context.tags import CONTEXT_TAGS, TrackTraits, rule_probabilities
 from recommender.media import MediaError, probe, title_artist
-from webapp.catalog.indexes import section_index, track_index
+from webapp.catalog.indexes import section_index, track_index, xm_section_index, xm_track_index
 from webapp.catalog.models import Section, TagSource, Track, TrackState, TrackTag
 from webapp.core.jobs import create_job
 
@@ -119,37 +119,51 @@ def assign_tags(track: Track, tagger: LearnedTagger | None = None) -> None:
         ])  # fmt: skip
 
 
+def _vectors(rows) -> tuple[np.ndarray, np.ndarray]:
+    rows = [(pk, blob) for pk, blob in rows if blob is not None]
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, track_index().dim), dtype=np.float32)
+    return np.array([pk for pk, _ in rows]), np.stack([np.frombuffer(bytes(b), dtype=np.float32) for _, b in rows])
+
+
+# (index, the field it holds) for tracks and for sections: audio similarity, and the shared music–video space.
+def _track_indexes():
+    return [(track_index(), "embedding"), (xm_track_index(), "xm_embedding")]
+
+
+def _section_indexes():
+    return [(section_index(), "embedding"), (xm_section_index(), "xm_embedding")]
+
+
 def index_track(track: Track) -> None:
-    vec = track.vector
-    if vec is None:
-        return
-    track_index().upsert(np.array([track.pk]), vec[None])
-    sections = [(s.pk, s.embedding) for s in track.sections.all() if s.embedding is not None]
-    if sections:
-        ids = np.array([pk for pk, _ in sections])
-        section_index().upsert(ids, np.stack([np.frombuffer(bytes(b), dtype=np.float32) for _, b in sections]))
+    """Add (or replace) a track's vectors and its sections' vectors in every index."""
+    for index, field in _track_indexes():
+        ids, vecs = _vectors([(track.pk, getattr(track, field))])
+        if len(ids):
+            index.upsert(ids, vecs)
+    for index, field in _section_indexes():
+        ids, vecs = _vectors(track.sections.values_list("pk", field))
+        if len(ids):
+            index.upsert(ids, vecs)
 
 
 def unindex_track(track_id: int, section_ids: list[int]) -> None:
-    track_index().remove(np.array([track_id]))
+    for index, _ in _track_indexes():
+        index.remove(np.array([track_id]))
     if section_ids:
-        section_index().remove(np.array(section_ids))
+        for index, _ in _section_indexes():
+            index.remove(np.array(section_ids))
 
 
 def rebuild_indexes() -> tuple[int, int]:
-    """Write both index files anew from the database and swap them in atomically."""
-    tracks = list(Track.objects.ready().exclude(embedding=None).values_list("pk", "embedding"))
-    sections = list(Section.objects.filter(track__state=TrackState.READY).exclude(embedding=None)
-                    .values_list("pk", "embedding"))  # fmt: skip
-
-    def stack(rows):
-        if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, track_index().dim), dtype=np.float32)
-        return np.array([r[0] for r in rows]), np.stack([np.frombuffer(bytes(r[1]), dtype=np.float32) for r in rows])
-
-    track_index().rebuild(*stack(tracks))
-    section_index().rebuild(*stack(sections))
-    return len(tracks), len(sections)
+    """Write every index file anew from the database and swap them in atomically."""
+    tracks = Track.objects.ready()
+    sections = Section.objects.filter(track__state=TrackState.READY)
+    for index, field in _track_indexes():
+        index.rebuild(*_vectors(tracks.values_list("pk", field)))
+    for index, field in _section_indexes():
+        index.rebuild(*_vectors(sections.values_list("pk", field)))
+    return tracks.exclude(embedding=None).count(), sections.exclude(embedding=None).count()
 
 
 def waveform_peaks(y: np.ndarray, columns: int = 600) -> list[float]:

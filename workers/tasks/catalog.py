@@ -11,7 +11,7 @@ from recommender.analysis import analyze, spectra
 from recommender.device import get_device
 from recommender.media import ANALYSIS_SR, MediaError, load_audio
 from recommender.models import audio_encoder as enc
-from recommender.models.registry import ModelMissing, audio_encoder
+from recommender.models.registry import ModelMissing, audio_encoder, crossmodal
 from webapp.catalog import services
 from webapp.catalog.models import Section, Track, TrackState, to_bytes
 from webapp.core.jobs import create_job
@@ -75,14 +75,24 @@ def embed_track(job: Job, progress: Progress) -> dict:
     except ModelMissing as exc:
         raise JobError(str(exc))
     sections = list(track.sections.all())
-    vec, section_vecs = enc.embed_track(model, mel, [(s.start, s.end) for s in sections], device=get_device())
+    spans = [(s.start, s.end) for s in sections]
+    vec, section_vecs = enc.embed_track(model, mel, spans, device=get_device())
+    # The shared music–video space, when a cross-modal model exists: its audio branch over the same spans.
+    xm_vec, xm_vecs = None, [None] * len(sections)
+    xm = crossmodal(str(settings.CROSSMODAL_MODEL_PATH))
+    if xm is not None:
+        xm_vec, xm_vecs = enc.embed_track(xm.audio, mel, spans, device=get_device())
     progress(0.6, "embedded")
     with transaction.atomic():
         Track.objects.filter(pk=track.pk).update(
-            embedding=to_bytes(vec), embedding_model=settings.AUDIO_MODEL_PATH.name
+            embedding=to_bytes(vec),
+            embedding_model=settings.AUDIO_MODEL_PATH.name,
+            xm_embedding=None if xm_vec is None else to_bytes(xm_vec),
         )
-        for section, v in zip(sections, section_vecs, strict=True):
-            Section.objects.filter(pk=section.pk).update(embedding=to_bytes(v))
+        for section, v, xv in zip(sections, section_vecs, xm_vecs, strict=True):
+            Section.objects.filter(pk=section.pk).update(
+                embedding=to_bytes(v), xm_embedding=None if xv is None else to_bytes(xv)
+            )
     track.refresh_from_db()
     services.assign_tags(track)
     progress(0.8, "tagged")

@@ -9,11 +9,12 @@ def catalog_dirs(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.INDEX_DIR = tmp_path / "indexes"
     settings.TAGGER_PATH = tmp_path / "models" / "tagger.npz"
-    indexes.track_index.cache_clear()
-    indexes.section_index.cache_clear()
+    caches = [indexes.track_index, indexes.section_index, indexes.xm_track_index, indexes.xm_section_index]
+    for cache in caches:
+        cache.cache_clear()
     yield
-    indexes.track_index.cache_clear()
-    indexes.section_index.cache_clear()
+    for cache in caches:
+        cache.cache_clear()
 
 
 @pytest.fixture

@@ -164,3 +164,24 @@ def test_labels_trigger_tagger_retraining_in_batches(api, user, settings, pipeli
     assert retrain.state == "done" and retrain.result["tracks"] == 1
     api.post(f"/api/tracks/{tid}/tags/", {"tag": "relax"}, format="json")
     assert Job.objects.filter(kind="retag_catalog").count() == 1  # one new label is not enough yet
+
+
+def test_crossmodal_vectors_when_the_model_exists(api, user, settings, tmp_path, pipeline):
+    from recommender.models import crossmodal as cm
+    from webapp.catalog.indexes import xm_section_index, xm_track_index
+
+    settings.CROSSMODAL_MODEL_PATH = tmp_path / "xm.pt"
+    cm.save(cm.CrossModal(), settings.CROSSMODAL_MODEL_PATH)
+    track = Track.objects.get(pk=upload(api, song_upload(12, seconds=20)).json()["id"])
+    assert track.state == TrackState.READY
+    xm = np.frombuffer(bytes(track.xm_embedding), dtype=np.float32)
+    assert xm.shape == (128,) and np.isclose(np.linalg.norm(xm), 1.0, atol=1e-4)
+    assert not np.allclose(xm, track.vector)  # its own space, not the audio-similarity one
+    assert len(xm_track_index()) == 1 and len(xm_section_index()) == track.sections.count()
+    assert xm_track_index().search(xm[None], 1)[0][0].id == track.pk
+
+
+def test_no_crossmodal_model_leaves_shared_space_empty(api, user, settings, tmp_path, pipeline):
+    settings.CROSSMODAL_MODEL_PATH = tmp_path / "missing.pt"
+    track = Track.objects.get(pk=upload(api, song_upload(13, seconds=20)).json()["id"])
+    assert track.state == TrackState.READY and track.xm_embedding is None
