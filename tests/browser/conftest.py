@@ -37,7 +37,7 @@ def browser() -> Iterator[object]:
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(45_000)  # generous: CI has 2 cores shared by chromium, the server and a worker
     yield page
     context.close()
 

@@ -6,7 +6,7 @@ const INSTRUMENTS = ["kick", "snare", "closed_hat", "open_hat", "clap", "low_tom
 const root = document.getElementById("studio");
 const sessionId = root.dataset.session;
 const state = {
-  ctx: null, source: null, startedAt: 0, playing: false, loop: null, buffer: null,
+  ctx: null, source: null, startedAt: 0, playing: false, wantPlay: false, loop: null, buffer: null,
   tempo: Number(root.dataset.tempo), swing: Number(root.dataset.swing), busy: false,
 };
 const $ = (id) => document.getElementById(id);
@@ -43,6 +43,7 @@ function play(buffer) {
   state.buffer = buffer;
   state.startedAt = when;
   state.playing = true;
+  state.wantPlay = false;
   $("play").textContent = "■ Stop";
 }
 
@@ -50,6 +51,7 @@ function stop() {
   if (state.source) state.source.stop();
   state.source = null;
   state.playing = false;
+  state.wantPlay = false;
   $("play").textContent = "▶ Play";
 }
 
@@ -103,7 +105,7 @@ async function show(loop) {
   $("fav").textContent = loop.favourite ? "★ Favourite" : "☆ Favourite";
   const buffer = await decode(loop);
   if (state.loop !== loop) return; // a newer loop arrived meanwhile
-  if (state.playing) play(buffer); else state.buffer = buffer;
+  if (state.playing || state.wantPlay) play(buffer); else state.buffer = buffer;
 }
 
 async function rate(rating) {
@@ -173,7 +175,9 @@ function bindControls() {
   $("play").addEventListener("click", async () => {
     state.ctx = state.ctx || new AudioContext();
     await state.ctx.resume();
-    if (state.playing) stop(); else if (state.buffer) play(state.buffer);
+    if (state.playing || state.wantPlay) stop();
+    else if (state.buffer) play(state.buffer);
+    else { state.wantPlay = true; $("play").textContent = "… loading"; } // starts when the audio is ready
   });
   $("like").addEventListener("click", () => rate("like"));
   $("dislike").addEventListener("click", () => rate("dislike"));
