@@ -82,6 +82,20 @@ def add_track(fileobj, name: str, *, owner=None, shared: bool = False, local_pat
     return track
 
 
+def add_failed_track(fileobj, name: str, reason: str, *, owner=None, shared: bool = False) -> Track:
+    """Keep a file that could not be used as a failed track with its reason (imports report, never drop)."""
+    digest = file_hash(fileobj)
+    existing = Track.objects.filter(owner=owner, content_hash=digest).first()
+    if existing is not None:
+        raise Duplicate(existing)
+    track = Track(owner=owner, shared=shared, title=Path(name).stem[:255], original_name=name[:255],
+                  content_hash=digest, size_bytes=getattr(fileobj, "size", 0) or 0, state=TrackState.FAILED,
+                  error=reason[:2000])  # fmt: skip
+    track.file.save(Path(name).name, File(fileobj), save=False)
+    track.save()
+    return track
+
+
 def analyse(track: Track):
     """(Re)queue the analysis → embedding pipeline for a track."""
     Track.objects.filter(pk=track.pk).update(state=TrackState.QUEUED, error="")

@@ -19,9 +19,11 @@ def test_import_music_is_recursive_skips_duplicates_and_survives_bad_files(tmp_p
     out = capsys.readouterr()
     assert "imported 2, already there 0, failed 1" in out.out and "broken.mp3" in out.err
     assert Track.objects.filter(shared=True, state=TrackState.READY).count() == 2
+    broken = Track.objects.get(original_name="broken.mp3")
+    assert broken.state == TrackState.FAILED and "not a readable audio or video file" in broken.error
     call_command("import_music", str(music))  # resumable: nothing new the second time
-    assert "imported 0, already there 2, failed 1" in capsys.readouterr().out
-    assert len(track_index()) == 2
+    assert "imported 0, already there 3, failed 0" in capsys.readouterr().out  # the failure is on record
+    assert Track.objects.count() == 3 and len(track_index()) == 2
 
 
 def test_seed_demo_is_deterministic_and_idempotent(pipeline, capsys):

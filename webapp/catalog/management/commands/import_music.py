@@ -38,7 +38,16 @@ class Command(BaseCommand):
                 added += 1
             except services.Duplicate:
                 skipped += 1
-            except (MediaError, OSError) as exc:
+            except MediaError as exc:
                 failed += 1
                 self.stderr.write(f"\n  failed: {exc}")
+                try:  # keep it as a failed track with its reason, so the catalog shows what went wrong
+                    with path.open("rb") as fh:
+                        services.add_failed_track(File(fh, name=path.name), path.name, str(exc), owner=user,
+                                                  shared=user is None)  # fmt: skip
+                except services.Duplicate:
+                    pass
+            except OSError as exc:
+                failed += 1
+                self.stderr.write(f"\n  failed: {path.name}: {exc}")
         self.stdout.write(f"\nimported {added}, already there {skipped}, failed {failed}; analysis runs on the workers")
