@@ -7,13 +7,14 @@ any span of frames into one vector, so the track vector and every section vector
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from recommender.models import checkpoint
 from recommender.spectral import power_spectrogram
 
 N_MELS = 64
@@ -90,20 +91,13 @@ class AudioEncoder(nn.Module):
 
 
 def save(model: AudioEncoder, path: str | Path, *, meta: dict | None = None) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
-    tmp = path.with_suffix(".tmp")
-    torch.save({"config": asdict(model.config), "state": state, "meta": meta or {}}, tmp)
-    tmp.replace(path)
+    checkpoint.save(model, model.config, path, meta=meta)
 
 
 def load(path: str | Path, *, device: torch.device | str = "cpu") -> AudioEncoder:
-    blob = torch.load(Path(path), map_location="cpu", weights_only=True)
-    config = blob["config"]
-    config["channels"] = tuple(config["channels"])
-    model = AudioEncoder(EncoderConfig(**config))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state"].items()})
+    config, state, _ = checkpoint.read(path)
+    model = AudioEncoder(EncoderConfig(**{**config, "channels": tuple(config["channels"])}))
+    model.load_state_dict(state)
     return model.to(device).eval()
 
 

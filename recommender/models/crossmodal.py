@@ -8,13 +8,14 @@ and segment (shot / section) vectors come from the same networks (Prétet, Richa
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from recommender.models import checkpoint
 from recommender.models.audio_encoder import AudioEncoder, AutoPool, EncoderConfig
 from recommender.video import N_FEATURES, SAMPLE_FPS
 
@@ -61,18 +62,13 @@ class CrossModal(nn.Module):
 
 
 def save(model: CrossModal, path: str | Path, *, meta: dict | None = None) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
-    tmp = path.with_suffix(".tmp")
-    torch.save({"config": asdict(model.config), "state": state, "meta": meta or {}}, tmp)
-    tmp.replace(path)
+    checkpoint.save(model, model.config, path, meta=meta)
 
 
 def load(path: str | Path, *, device: torch.device | str = "cpu") -> CrossModal:
-    blob = torch.load(Path(path), map_location="cpu", weights_only=True)
-    model = CrossModal(CrossModalConfig(**blob["config"]))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state"].items()})
+    config, state, _ = checkpoint.read(path)
+    model = CrossModal(CrossModalConfig(**config))
+    model.load_state_dict(state)
     return model.to(device).eval()
 
 
