@@ -10,7 +10,6 @@ triplet margin loss on cosine distance (Prétet et al. 2020). Runs on CUDA when 
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import torch
 
 from recommender.device import get_device
 from recommender.models import audio_encoder as enc
+from recommender.training.loop import fit
 
 
 @dataclass
@@ -96,25 +96,17 @@ def train(
     sample = np.concatenate([m[:, :: max(1, m.shape[1] // 200)] for m in mels], axis=1)
     model.mel_mean.fill_(float(sample.mean()))
     model.mel_std.fill_(float(sample.std() + 1e-6))
-    model.to(device).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps, pct_start=0.1)
-    losses: list[float] = []
+    model.to(device)
     per_batch = min(cfg.batch_tracks, len(mels))
-    t0 = time.monotonic()
-    for step in range(cfg.steps):
+
+    def batch_loss() -> tuple[torch.Tensor, str]:
         idx = rng.choice(len(mels), size=per_batch, replace=False)
         x = augment(torch.from_numpy(excerpt_pairs(mels, idx, cfg.excerpt_frames, rng)), gen).to(device)
         loss, active = triplet_loss(model(x), cfg.margin)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(float(loss.detach()))
-        if progress and (step % 10 == 0 or step == cfg.steps - 1):
-            progress((step + 1) / cfg.steps, f"step {step + 1}/{cfg.steps} loss {np.mean(losses[-10:]):.3f} "
-                     f"active {active:.2f} ({time.monotonic() - t0:.0f} s)")  # fmt: skip
-    return model.eval(), losses
+        return loss, f"active {active:.2f}"
+
+    losses = fit(model, batch_loss, steps=cfg.steps, lr=cfg.lr, progress=progress)
+    return model, losses
 
 
 @torch.no_grad()

@@ -23,6 +23,7 @@ from recommender.device import get_device
 from recommender.media import MediaError, load_audio
 from recommender.models import audio_encoder as enc
 from recommender.models import crossmodal as cm
+from recommender.training.loop import fit
 from recommender.video import SAMPLE_FPS, decode_frames, frame_features
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
@@ -127,25 +128,16 @@ def train(
     feats = np.concatenate([c.feats for c in clips])
     model.video.feat_mean.copy_(torch.from_numpy(feats.mean(0)))
     model.video.feat_std.copy_(torch.from_numpy(feats.std(0) + 1e-4))
-    model.to(device).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps, pct_start=0.1)
-    losses: list[float] = []
+    model.to(device)
     batch = min(cfg.batch, len(clips))
-    t0 = time.monotonic()
-    for step in range(cfg.steps):
+
+    def batch_loss() -> tuple[torch.Tensor, str]:
         idx = rng.choice(len(clips), size=batch, replace=False)
         v, a = windows(clips, idx, float(rng.uniform(cfg.min_window, cfg.max_window)), rng)
-        loss = cross_loss(model.embed_video(v.to(device)), model.embed_audio(a.to(device)), cfg)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(float(loss.detach()))
-        if progress and (step % 10 == 0 or step == cfg.steps - 1):
-            progress((step + 1) / cfg.steps, f"step {step + 1}/{cfg.steps} loss {np.mean(losses[-10:]):.3f} "
-                     f"({time.monotonic() - t0:.0f} s)")  # fmt: skip
-    return model.eval(), losses
+        return cross_loss(model.embed_video(v.to(device)), model.embed_audio(a.to(device)), cfg), ""
+
+    losses = fit(model, batch_loss, steps=cfg.steps, lr=cfg.lr, progress=progress)
+    return model, losses
 
 
 @torch.no_grad()
