@@ -44,3 +44,71 @@ def write_video(path: str | Path, frames: np.ndarray, fps: float, *, audio: np.n
             for packet in astream.encode(None):
                 out.mux(packet)
     return path
+
+
+MP4_VIDEO_CODECS = {"h264", "hevc", "mpeg4", "av1", "vp9"}
+
+
+def with_fades(audio: np.ndarray, sr: int, *, fade: float = 0.5) -> np.ndarray:
+    """``audio`` ``(n,)`` with linear fades of ``fade`` seconds at both ends."""
+    out = np.asarray(audio, dtype=np.float32).copy()
+    k = min(len(out) // 2, int(fade * sr))
+    if k > 0:
+        ramp = np.linspace(0.0, 1.0, k, dtype=np.float32)
+        out[:k] *= ramp
+        out[-k:] *= ramp[::-1]
+    return out
+
+
+def mux_soundtrack(video_path: str | Path, out_path: str | Path, audio: np.ndarray, sr: int) -> Path:
+    """Write ``video_path``'s picture with mono ``audio`` as its only sound, to an MP4 at ``out_path``.
+
+    The picture is copied packet for packet when MP4 can hold its codec (no re-encoding, no quality loss);
+    otherwise it is re-encoded with H.264. The audio is cut to the picture's length.
+    """
+    from fractions import Fraction
+
+    import av
+
+    out_path = Path(out_path)
+    with av.open(str(video_path)) as src, av.open(str(out_path), "w", format="mp4") as out:
+        vin = src.streams.video[0]
+        copy = vin.codec_context.name in MP4_VIDEO_CODECS
+        if copy:
+            vout = out.add_stream_from_template(vin)
+        else:
+            rate = vin.average_rate or Fraction(25)
+            vout = out.add_stream("libx264", rate=rate)
+            vout.width, vout.height, vout.pix_fmt = vin.codec_context.width, vin.codec_context.height, "yuv420p"
+        aout = out.add_stream("aac", rate=sr)
+        aout.layout = "mono"
+        duration = 0.0
+        if copy:
+            for packet in src.demux(vin):
+                if packet.dts is None:
+                    continue
+                if packet.pts is not None and packet.time_base is not None:
+                    duration = max(duration, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+                packet.stream = vout
+                out.mux(packet)
+        else:
+            for i, frame in enumerate(src.decode(vin)):
+                duration = max(duration, float(frame.time or 0.0) + 1 / float(rate))
+                picture = frame.reformat(format="yuv420p")
+                picture.pts, picture.time_base = i, 1 / Fraction(rate)
+                for packet in vout.encode(picture):
+                    out.mux(packet)
+            for packet in vout.encode(None):
+                out.mux(packet)
+        audio = np.asarray(audio[: int(round(duration * sr))], dtype=np.float32)
+        pts = 0
+        for start in range(0, len(audio), 1024):
+            chunk = np.ascontiguousarray(audio[start : start + 1024][None, :])
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = sr, pts
+            pts += chunk.shape[1]
+            for packet in aout.encode(frame):
+                out.mux(packet)
+        for packet in aout.encode(None):
+            out.mux(packet)
+    return out_path

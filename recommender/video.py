@@ -96,3 +96,34 @@ def frame_features(images: np.ndarray) -> np.ndarray:
     windows = np.lib.stride_tricks.sliding_window_view(padded, 5)
     out[:, FEATURE_NAMES.index("motion_var")] = windows.std(axis=1)
     return out
+
+
+@dataclass
+class VideoInfo:
+    duration: float  # seconds
+    width: int
+    height: int
+    fps: float
+    codec: str
+    has_audio: bool
+
+
+def probe_video(path: str | Path) -> VideoInfo:
+    """Size, rate, codec and duration of the first video stream, without decoding; MediaError otherwise."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise MediaError(f"{path.name}: empty or missing file")
+    with _open_av(path) as container:
+        if not container.streams.video:
+            raise MediaError(f"{path.name}: has no video stream")
+        stream = container.streams.video[0]
+        ctx = stream.codec_context
+        if not ctx.width or not ctx.height:
+            raise MediaError(f"{path.name}: the video stream has no picture size (corrupt or truncated?)")
+        duration = 0.0
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / 1_000_000
+        rate = stream.average_rate or stream.guessed_rate or 0
+        return VideoInfo(duration, ctx.width, ctx.height, float(rate), ctx.name, bool(container.streams.audio))

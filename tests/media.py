@@ -84,3 +84,30 @@ def write_video_only(path: Path, seconds: float = 2.0) -> Path:
         for packet in v.encode(None):
             out.mux(packet)
     return path
+
+
+def shot_frames(seconds: float = 10.0, cut_every: float = 2.0, fps: float = 25.0, size=(160, 90), seed: int = 0):
+    """Frames with a hard cut every ``cut_every`` seconds; each shot pans a textured scene (motion, no cuts)."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    n = int(round(seconds * fps))
+    frames = np.zeros((n, h, w, 3), dtype=np.uint8)
+    scene = None
+    for i in range(n):
+        t = i / fps
+        shot = int(t // cut_every)
+        if scene is None or shot != scene[0]:
+            base = rng.integers(0, 256, 3)
+            texture = rng.integers(0, 256, (h, 2 * w, 3))
+            blurred = (0.5 * base + 0.5 * texture).astype(np.uint8)
+            scene = (shot, blurred, rng.uniform(-40, 40))
+        dx = int((t - shot * cut_every) * scene[2]) % w
+        frames[i] = scene[1][:, dx : dx + w]
+    return frames
+
+
+def write_shot_video(path: Path, seconds: float = 10.0, cut_every: float = 2.0, fps: float = 25.0, seed: int = 0,
+                     audio: np.ndarray | None = None, sr: int = SR) -> Path:  # fmt: skip
+    from recommender.mux import write_video
+
+    return write_video(path, shot_frames(seconds, cut_every, fps, seed=seed), fps, audio=audio, sr=sr)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "webapp.accounts",
     "webapp.drums",
     "webapp.catalog",
+    "webapp.videos",
 ]
 
 MIDDLEWARE = [
@@ -212,3 +213,11 @@ INDEX_FACTORY_SECTIONS = env("INDEX_FACTORY_SECTIONS", default="Flat")
 TAGGER_PATH = Path(env("TAGGER_PATH", default=str(VAR_DIR / "models" / "tagger.npz")))
 TAGGER_MIN_LABELS = env.int("TAGGER_MIN_LABELS", default=5)
 CROSSMODAL_MODEL_PATH = Path(env("CROSSMODAL_MODEL_PATH", default=str(MODEL_DIR / "crossmodal.pt")))
+
+# --- Videos → soundtracks -------------------------------------------------------------------
+MAX_VIDEO_BYTES = env.int("MAX_VIDEO_BYTES", default=500 * 1024 * 1024)
+MAX_VIDEO_SECONDS = env.float("MAX_VIDEO_SECONDS", default=10 * 60)
+# Alignment re-ranking: "rigid" (the music at its own speed, every start offset) or "dtw" (subsequence DTW).
+ALIGNMENT_METHOD = env("ALIGNMENT_METHOD", default="rigid")
+ALIGNMENT_CANDIDATES = env.int("ALIGNMENT_CANDIDATES", default=500)
+STRUCTURE_WEIGHT = env.float("STRUCTURE_WEIGHT", default=0.5)

@@ -8,6 +8,7 @@ from webapp.catalog import views as catalog_views
 from webapp.core import health
 from webapp.core import views as core_views
 from webapp.drums import views as drum_views
+from webapp.videos import views as video_views
 
 router = DefaultRouter()
 router.register("jobs", core_views.JobViewSet, basename="job")
@@ -15,6 +16,7 @@ router.register("tracks", catalog_views.TrackViewSet, basename="track")
 router.register("drum-sessions", drum_views.DrumSessionViewSet, basename="drum-session")
 router.register("drum-loops", drum_views.DrumLoopViewSet, basename="drum-loop")
 router.register("drum-kits", drum_views.DrumKitViewSet, basename="drum-kit")
+router.register("videos", video_views.VideoViewSet, basename="video")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -22,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("webapp.accounts.urls")),
     path("drums/", include("webapp.drums.urls")),
     path("catalog/", include("webapp.catalog.urls")),
+    path("videos/", include("webapp.videos.urls")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

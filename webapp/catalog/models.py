@@ -73,6 +73,8 @@ class Track(models.Model):
     embedding = vector_field()
     embedding_model = models.CharField(max_length=64, blank=True, default="")
     xm_embedding = vector_field(help_text="audio branch of the cross-modal model: the shared music–video space")
+    segments = models.JSONField(default=list, blank=True, help_text="downbeat-aligned [start, end] spans, seconds")
+    xm_segments = vector_field(help_text="one shared-space vector per segment, float32 (len(segments), dim)")
 
     objects = TrackQuerySet.as_manager()
 
@@ -91,6 +93,13 @@ class Track(models.Model):
     @property
     def vector(self) -> np.ndarray | None:
         return from_bytes(self.embedding)
+
+    @property
+    def segment_vectors(self) -> np.ndarray | None:
+        flat = from_bytes(self.xm_segments)
+        if flat is None or not self.segments:
+            return None
+        return flat.reshape(len(self.segments), -1)
 
 
 class Section(models.Model):

@@ -1,5 +1,5 @@
 """Every task module; importing this package registers all job kinds."""
 
-from workers.tasks import catalog, diagnostics
+from workers.tasks import catalog, diagnostics, videos
 
-__all__ = ["catalog", "diagnostics"]
+__all__ = ["catalog", "diagnostics", "videos"]

@@ -12,6 +12,7 @@ from recommender.device import get_device
 from recommender.media import ANALYSIS_SR, MediaError, load_audio
 from recommender.models import audio_encoder as enc
 from recommender.models.registry import ModelMissing, audio_encoder, crossmodal
+from recommender.segments import music_segments
 from webapp.catalog import services
 from webapp.catalog.models import Section, Track, TrackState, to_bytes
 from webapp.core.jobs import create_job
@@ -78,16 +79,21 @@ def embed_track(job: Job, progress: Progress) -> dict:
     spans = [(s.start, s.end) for s in sections]
     vec, section_vecs = enc.embed_track(model, mel, spans, device=get_device())
     # The shared music–video space, when a cross-modal model exists: its audio branch over the same spans.
-    xm_vec, xm_vecs = None, [None] * len(sections)
+    # Downbeat-aligned segments get their own vectors there: the units that video shots are aligned to.
+    xm_vec, xm_vecs, segments, segment_vecs = None, [None] * len(sections), [], None
     xm = crossmodal(str(settings.CROSSMODAL_MODEL_PATH))
     if xm is not None:
-        xm_vec, xm_vecs = enc.embed_track(xm.audio, mel, spans, device=get_device())
+        segments = music_segments(track.duration or 0.0, track.downbeats, [s.start for s in sections[1:]])
+        xm_vec, both = enc.embed_track(xm.audio, mel, spans + segments, device=get_device())
+        xm_vecs, segment_vecs = both[: len(spans)], both[len(spans) :]
     progress(0.6, "embedded")
     with transaction.atomic():
         Track.objects.filter(pk=track.pk).update(
             embedding=to_bytes(vec),
             embedding_model=settings.AUDIO_MODEL_PATH.name,
             xm_embedding=None if xm_vec is None else to_bytes(xm_vec),
+            segments=[[round(a, 3), round(b, 3)] for a, b in segments],
+            xm_segments=None if segment_vecs is None else to_bytes(segment_vecs),
         )
         for section, v, xv in zip(sections, section_vecs, xm_vecs, strict=True):
             Section.objects.filter(pk=section.pk).update(

@@ -1,0 +1,288 @@
+"""Structure-aware ranking: align a video's shot sequence with each candidate track's segment sequence.
+
+After Prétet et al., "Video-to-Music Recommendation using Temporal Alignment of Segments" (2023). Both
+sequences are laid on one time grid of ``HOP`` seconds, so a segment's duration is its weight. The local
+agreement of video frame i with track frame j blends
+
+* content: cosine of the shot's and the segment's vectors in the shared music–video space,
+* sync: the video cuts at i and the music has a downbeat or section change at j,
+* energy: the picture's activity (motion, brightness) and the music's loudness rise and fall together.
+
+Two aligners: ``rigid`` scans every start offset with the music at its own speed (a soundtrack is never
+time-stretched); ``dtw`` is subsequence DTW with steps (1,1), (1,2), (2,1), so the path may bend where shot
+and segment boundaries disagree. Both are numba kernels over all candidates at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+HOP = 0.5  # seconds per grid frame
+# Typical spread of each agreement term across offsets and tracks, so that weights mean what they say.
+CONTENT_SCALE, SYNC_SCALE, ENERGY_SCALE = 0.15, 0.25, 0.35
+
+
+@dataclass
+class MusicSequence:
+    """A track on the grid: ``segment`` ``(T,)`` indexes ``vectors`` ``(m, D)``; ``events``, ``energy`` ``(T,)``."""
+
+    vectors: np.ndarray
+    segment: np.ndarray
+    events: np.ndarray  # 0..1: section change 1, downbeat 0.6, blurred over ±1 frame
+    energy: np.ndarray  # dB
+    duration: float
+
+
+@dataclass
+class VideoSequence:
+    """A video on the grid: ``shot`` ``(T,)`` indexes ``vectors`` ``(s, D)``; ``cuts``, ``activity`` ``(T,)``."""
+
+    vectors: np.ndarray
+    shot: np.ndarray
+    cuts: np.ndarray  # 1 where a shot begins (not the first)
+    activity: np.ndarray  # z-scored motion + brightness
+    duration: float
+
+
+@dataclass
+class Weights:
+    content: float = 0.5
+    sync: float = 0.25
+    energy: float = 0.25
+
+    @classmethod
+    def blend(cls, structure: float) -> Weights:
+        """``structure`` in [0, 1]: 0 ranks by content alone, 1 by sync and energy alone."""
+        structure = float(np.clip(structure, 0.0, 1.0))
+        return cls(content=1 - structure, sync=structure / 2, energy=structure / 2)
+
+
+@dataclass
+class Alignment:
+    score: float  # higher is better; the weighted sum of the parts below
+    offset: float  # seconds into the track where the video starts
+    content: float  # mean cosine along the path
+    sync: float  # share of cuts on musical events, above chance
+    energy: float  # correlation of activity and loudness along the path
+    path: list[tuple[float, float]] = field(default_factory=list)  # (video s, track s) at shot starts and end
+
+
+def _grid(duration: float, hop: float) -> np.ndarray:
+    return np.arange(max(1, int(np.ceil(duration / hop - 1e-9)))) * hop
+
+
+def _span_index(times: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
+    starts = np.array([s for s, _ in spans]) if spans else np.zeros(1)
+    return np.clip(np.searchsorted(starts, times + 1e-9, side="right") - 1, 0, len(starts) - 1)
+
+
+def _zscore(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    sd = x.std()
+    return (x - x.mean()) / sd if sd > 1e-9 else np.zeros_like(x)
+
+
+def _resample(values, step: float, grid: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) == 0:
+        return np.zeros(len(grid))
+    return np.interp(grid, np.arange(len(values)) * step, values)
+
+
+def music_sequence(
+    duration: float, spans: list[tuple[float, float]], vectors: np.ndarray, *, downbeats=(), section_starts=(),
+    energy=(), energy_hop: float = 0.5, hop: float = HOP,
+) -> MusicSequence:  # fmt: skip
+    """A track on the grid from its segments ``spans`` with ``vectors`` ``(len(spans), D)`` and its analysis."""
+    grid = _grid(duration, hop)
+    events = np.zeros(len(grid))
+    for times, strength in ((downbeats, 0.6), (section_starts, 1.0)):
+        idx = np.round(np.asarray(times, dtype=float) / hop).astype(int)
+        idx = idx[(idx > 0) & (idx < len(grid))]
+        events[idx] = np.maximum(events[idx], strength)
+    blurred = np.maximum(events, 0.5 * np.maximum(np.roll(events, 1), np.roll(events, -1)))
+    return MusicSequence(
+        vectors=np.asarray(vectors, dtype=np.float32), segment=_span_index(grid, spans).astype(np.int64),
+        events=blurred, energy=_resample(energy, energy_hop, grid), duration=float(duration),
+    )  # fmt: skip
+
+
+def video_sequence(
+    duration: float, spans: list[tuple[float, float]], vectors: np.ndarray, *, activity=(),
+    activity_times=(), hop: float = HOP,
+) -> VideoSequence:  # fmt: skip
+    """A video on the grid from its shot ``spans`` with ``vectors`` ``(len(spans), D)`` and an activity curve."""
+    grid = _grid(duration, hop)
+    cuts = np.zeros(len(grid))
+    idx = np.round(np.array([s for s, _ in spans[1:]]) / hop).astype(int)
+    cuts[idx[(idx > 0) & (idx < len(grid))]] = 1.0
+    act = np.interp(grid, activity_times, activity) if len(activity) else np.zeros(len(grid))
+    return VideoSequence(
+        vectors=np.asarray(vectors, dtype=np.float32), shot=_span_index(grid, spans).astype(np.int64),
+        cuts=cuts, activity=_zscore(act), duration=float(duration),
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _rigid_kernel(sim, sim_ptr, n_seg, seg, events, energy, ptr, shot, cuts, act, w):  # pragma: no cover
+    n = len(ptr) - 1
+    tv = len(shot)
+    n_cuts = max(1.0, cuts.sum())
+    out = np.full((n, 5), -np.inf)
+    for c in range(n):
+        a, tm, m = ptr[c], ptr[c + 1] - ptr[c], n_seg[c]
+        for o in range(max(1, tm - tv + 1)):
+            content = sync = chance = se = se2 = sea = 0.0
+            k = 0
+            for i in range(tv):
+                j = o + i
+                if j >= tm:
+                    content -= 1.0  # the track ended before the video: no music is the worst fit
+                    continue
+                content += sim[sim_ptr[c] + shot[i] * m + seg[a + j]]
+                ev = events[a + j]
+                sync += cuts[i] * ev
+                chance += ev
+                e = energy[a + j]
+                se += e
+                se2 += e * e
+                sea += e * act[i]
+                k += 1
+            content /= tv
+            sync = (sync - n_cuts * chance / max(1, k)) / n_cuts
+            var = se2 / max(1, k) - (se / max(1, k)) ** 2
+            corr = sea / max(1, k) / np.sqrt(var) if var > 1e-9 else 0.0
+            score = w[0] * content / w[3] + w[1] * sync / w[4] + w[2] * corr / w[5]
+            if score > out[c, 0]:
+                out[c, 0], out[c, 1], out[c, 2], out[c, 3], out[c, 4] = score, o, content, sync, corr
+    return out
+
+
+@njit(cache=True)
+def _dtw_kernel(sim, sim_ptr, n_seg, seg, events, energy_z, ptr, shot, cuts, act, w, paths):  # pragma: no cover
+    """Subsequence DTW per candidate on the local cost; writes each best path's track frame per video frame."""
+    n = len(ptr) - 1
+    tv = len(shot)
+    out = np.full((n, 5), -np.inf)
+    big = 1e18
+    for c in range(n):
+        a, tm, m = ptr[c], ptr[c + 1] - ptr[c], n_seg[c]
+        cost = np.empty((tv, tm))
+        for i in range(tv):
+            for j in range(tm):
+                s = sim[sim_ptr[c] + shot[i] * m + seg[a + j]]
+                sync = cuts[i] * (1.0 - events[a + j]) + 0.25 * events[a + j] * (1.0 - cuts[i])
+                d = act[i] - energy_z[a + j]
+                cost[i, j] = w[0] * (1.0 - s) / w[3] + w[1] * sync / w[4] + w[2] * min(d * d, 4.0) / 4.0 / w[5]
+        acc = np.full((tv, tm), big)
+        step = np.zeros((tv, tm), dtype=np.int8)
+        for j in range(tm):
+            acc[0, j] = cost[0, j]
+        for i in range(1, tv):
+            for j in range(1, tm):
+                best, kind = acc[i - 1, j - 1], 0
+                if j >= 2 and acc[i - 1, j - 2] < best:
+                    best, kind = acc[i - 1, j - 2], 1
+                if i >= 2 and acc[i - 2, j - 1] + cost[i - 1, j] < best:
+                    best, kind = acc[i - 2, j - 1] + cost[i - 1, j], 2
+                acc[i, j] = best + cost[i, j]
+                step[i, j] = kind
+        end = 0
+        for j in range(tm):
+            if acc[tv - 1, j] < acc[tv - 1, end]:
+                end = j
+        if acc[tv - 1, end] >= big:
+            continue
+        i, j = tv - 1, end
+        content = 0.0
+        while i >= 0:
+            paths[c, i] = j
+            content += sim[sim_ptr[c] + shot[i] * m + seg[a + j]]
+            if i == 0:
+                break
+            kind = step[i, j]
+            if kind == 0:
+                i, j = i - 1, j - 1
+            elif kind == 1:
+                i, j = i - 1, j - 2
+            else:
+                paths[c, i - 1] = j
+                content += sim[sim_ptr[c] + shot[i - 1] * m + seg[a + j]]
+                i, j = i - 2, j - 1
+        out[c, 0] = -acc[tv - 1, end] / tv
+        out[c, 1] = paths[c, 0]
+        out[c, 2] = content / tv
+    return out
+
+
+def _local_z(x: np.ndarray, width: int) -> np.ndarray:
+    """z-score of ``x`` against a centred moving window of ``width`` frames (the video's length)."""
+    width = max(3, min(len(x), width))
+    pad = np.pad(x, (width // 2, width - 1 - width // 2), mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(pad, width)
+    sd = windows.std(axis=1)
+    return np.where(sd > 1e-9, (x - windows.mean(axis=1)) / np.maximum(sd, 1e-9), 0.0)
+
+
+def _window_stats(video: VideoSequence, track: MusicSequence, start: int) -> tuple[float, float]:
+    """Sync above chance and energy correlation of the video against the track from grid frame ``start``."""
+    tv = len(video.shot)
+    ev = track.events[start : start + tv]
+    en = track.energy[start : start + tv]
+    k = len(ev)
+    n_cuts = max(1.0, video.cuts.sum())
+    sync = (float(video.cuts[:k] @ ev) - n_cuts * ev.mean()) / n_cuts if k else 0.0
+    corr = float(np.corrcoef(video.activity[:k], en)[0, 1]) if k > 2 and en.std() > 1e-9 else 0.0
+    return sync, (0.0 if np.isnan(corr) else corr)
+
+
+def align(
+    video: VideoSequence, tracks: list[MusicSequence], *, method: str = "rigid", weights: Weights | None = None,
+    hop: float = HOP,
+) -> list[Alignment]:  # fmt: skip
+    """The best alignment of ``video`` with each of ``tracks`` (same order), all candidates in one kernel."""
+    if not tracks:
+        return []
+    w = weights or Weights()
+    wv = np.array([w.content, w.sync, w.energy, CONTENT_SCALE, SYNC_SCALE, ENERGY_SCALE])
+    sims = [(video.vectors @ t.vectors.T).ravel() for t in tracks]
+    sim_ptr = np.cumsum([0] + [len(s) for s in sims])[:-1].astype(np.int64)
+    n_seg = np.array([len(t.vectors) for t in tracks], dtype=np.int64)
+    ptr = np.cumsum([0] + [len(t.segment) for t in tracks]).astype(np.int64)
+    seg = np.concatenate([t.segment for t in tracks])
+    events = np.concatenate([t.events for t in tracks])
+    args = (np.concatenate(sims).astype(np.float64), sim_ptr, n_seg, seg, events)
+    tv = len(video.shot)
+    if method == "rigid":
+        energy = np.concatenate([t.energy for t in tracks])
+        out = _rigid_kernel(*args, energy, ptr, video.shot, video.cuts, video.activity, wv)
+        frames = [np.arange(tv) + int(o) for o in out[:, 1]]
+    elif method == "dtw":
+        energy_z = np.concatenate([_local_z(t.energy, tv) for t in tracks])
+        paths = np.zeros((len(tracks), tv), dtype=np.int64)
+        out = _dtw_kernel(*args, energy_z, ptr, video.shot, video.cuts, video.activity, wv, paths)
+        frames = list(paths)
+    else:
+        raise ValueError(f"unknown alignment method {method!r} (rigid or dtw)")
+    results = []
+    for c, t in enumerate(tracks):
+        score, start, content, sync, corr = out[c]
+        if method == "dtw" and np.isfinite(score):
+            sync, corr = _window_stats(video, t, int(start))
+        results.append(Alignment(
+            score=float(score), offset=float(start) * hop, content=float(content), sync=float(sync),
+            energy=float(corr), path=_shot_path(video, frames[c], hop, t.duration),
+        ))  # fmt: skip
+    return results
+
+
+def _shot_path(video: VideoSequence, frames: np.ndarray, hop: float, track_duration: float):
+    """(video s, track s) at each shot start and at the video's end, from the grid path."""
+    starts = [0, *np.flatnonzero(video.cuts).tolist()]
+    points = [(round(i * hop, 3), round(min(track_duration, float(frames[i]) * hop), 3)) for i in starts]
+    last = len(video.shot) - 1
+    points.append((round(video.duration, 3), round(min(track_duration, float(frames[last]) * hop + hop), 3)))
+    return points

@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+
+from recommender.alignment import Weights, align, music_sequence, video_sequence
+from recommender.segments import music_segments
+
+
+def _track(rng, duration=90.0, tempo=None, dim=16):
+    tempo = tempo or rng.uniform(80, 160)
+    bar = 4 * 60 / tempo
+    downbeats = np.arange(rng.uniform(0, bar), duration, bar)
+    sections = downbeats[::8][1:]
+    spans = music_segments(duration, downbeats, sections)
+    vectors = rng.standard_normal((len(spans), dim))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    energy = np.cumsum(rng.normal(0, 1.5, int(duration / 0.5))) - 20
+    return {
+        "duration": duration,
+        "spans": spans,
+        "vectors": vectors,
+        "downbeats": downbeats,
+        "sections": sections,
+        "energy": energy,
+    }
+
+
+def _clip(rng, t, offset, seconds=20.0, noise=0.8):
+    """A video cut from track ``t`` at ``offset``: cuts on some downbeats, noisy vectors, activity ≈ energy."""
+    cuts = [d - offset for d in t["downbeats"] if offset < d < offset + seconds and rng.random() < 0.6]
+    edges = [0.0, *cuts, seconds]
+    spans = list(zip(edges[:-1], edges[1:], strict=False))
+    starts = np.array([s for s, _ in t["spans"]])
+    vecs = []
+    for a, _ in spans:
+        v = t["vectors"][np.searchsorted(starts, a + offset, side="right") - 1] + noise * rng.standard_normal(
+            t["vectors"].shape[1]
+        ) / np.sqrt(t["vectors"].shape[1])
+        vecs.append(v / np.linalg.norm(v))
+    times = np.arange(0, seconds, 0.25)
+    activity = np.interp(times + offset, np.arange(len(t["energy"])) * 0.5, t["energy"]) + rng.normal(0, 2, len(times))
+    return video_sequence(seconds, spans, np.array(vecs), activity=activity, activity_times=times)
+
+
+def _seq(t):
+    return music_sequence(
+        t["duration"],
+        t["spans"],
+        t["vectors"],
+        downbeats=t["downbeats"],
+        section_starts=t["sections"],
+        energy=t["energy"],
+    )
+
+
+@pytest.mark.parametrize("method", ["rigid", "dtw"])
+def test_the_source_track_ranks_first_with_its_offset(method):
+    rng = np.random.default_rng(7)
+    tracks = [_track(rng) for _ in range(30)]
+    hits, errors = 0, []
+    for _trial in range(5):
+        k = int(rng.integers(len(tracks)))
+        offset = float(rng.uniform(0, tracks[k]["duration"] - 25))
+        video = _clip(rng, tracks[k], offset)
+        results = align(video, [_seq(t) for t in tracks], method=method)
+        best = int(np.argmax([r.score for r in results]))
+        hits += best == k
+        errors.append(abs(results[k].offset - offset))
+        assert results[k].path[0][0] == 0.0 and results[k].path[-1][0] == pytest.approx(20.0)
+    assert hits >= 4, hits
+    assert np.median(errors) <= 1.0, errors
+
+
+def test_structure_alone_still_finds_the_offset():
+    rng = np.random.default_rng(3)
+    t = _track(rng, tempo=100)
+    video = _clip(rng, t, 31.0, noise=50.0)  # content is pure noise
+    r = align(video, [_seq(t)], weights=Weights.blend(1.0))[0]
+    assert abs(r.offset - 31.0) <= 1.0
+    assert r.sync > 0.2 and r.energy > 0.5
+
+
+def test_a_track_shorter_than_the_video_is_penalised_not_dropped():
+    rng = np.random.default_rng(1)
+    long_t, short_t = _track(rng, duration=60.0), _track(rng, duration=10.0)
+    video = _clip(rng, long_t, 5.0)
+    results = align(video, [_seq(long_t), _seq(short_t)])
+    assert len(results) == 2 and results[0].score > results[1].score
+
+
+def test_music_segments_follow_downbeats_and_sections():
+    spans = music_segments(20.0, np.arange(0, 20, 2.0), [7.0])
+    starts = [s for s, _ in spans]
+    assert starts[0] == 0.0 and 7.0 in starts and 4.0 in starts and spans[-1][1] == 20.0
+    assert all(b > a for a, b in spans)
+    assert music_segments(10.0, [])[1][0] == 4.0  # no downbeats: every 4 s

@@ -1,0 +1,89 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from webapp.catalog.serializers import TrackSerializer
+from webapp.core.models import Job, JobState
+from webapp.videos.models import Preview, Video, VideoState
+
+# Share of the whole analysis that each stage takes, for one progress figure across the two jobs.
+STAGES = {"analyze_video": (0, 85), "embed_video": (85, 100)}
+
+
+class VideoSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+    video_url = serializers.SerializerMethodField()
+    job = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Video
+        fields = [
+            "id", "title", "state", "error", "progress", "job", "duration", "width", "height", "fps", "codec",
+            "shots", "shot_colours", "activity", "activity_hop", "tags", "video_url", "original_name", "size_bytes",
+            "created_at", "analysed_at",
+        ]  # fmt: skip
+        read_only_fields = [f for f in fields if f != "title"]
+
+    def _job(self, video: Video) -> Job | None:
+        return Job.objects.filter(target_type__model="video", target_id=video.pk).order_by("-pk").first()
+
+    def get_job(self, video: Video) -> int | None:
+        job = self._job(video)
+        return job.pk if job else None
+
+    def get_progress(self, video: Video) -> dict:
+        """Percent across both analysis jobs, with the running job's message."""
+        if video.state == VideoState.READY:
+            return {"percent": 100, "message": "ready"}
+        job = self._job(video)
+        if job is None:
+            return {"percent": 0, "message": video.state}
+        lo, hi = STAGES.get(job.kind, (0, 100))
+        percent = hi if job.state == JobState.DONE else lo + (hi - lo) * job.progress / 100
+        return {"percent": int(percent), "message": job.error if job.state == JobState.FAILED else job.message}
+
+    def get_video_url(self, video: Video) -> str:
+        return reverse("video-file", args=[video.pk])
+
+
+class VideoUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class RecommendationSerializer(serializers.Serializer):
+    track = TrackSerializer()
+    score = serializers.FloatField()
+    offset_seconds = serializers.FloatField(help_text="where in the track the video starts")
+    content = serializers.FloatField(allow_null=True, help_text="mean cosine of shots and segments along the path")
+    sync = serializers.FloatField(
+        allow_null=True, help_text="share of cuts on downbeats / section changes, above chance"
+    )
+    energy = serializers.FloatField(allow_null=True, help_text="correlation of picture activity and loudness")
+    path = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()),
+        help_text="[video seconds, track seconds] at each shot start and at the end",
+    )
+
+
+class PreviewSerializer(serializers.ModelSerializer):
+    file_url = serializers.SerializerMethodField()
+    job = serializers.SerializerMethodField()
+    track_title = serializers.CharField(source="track.title", read_only=True)
+
+    class Meta:
+        model = Preview
+        fields = ["id", "track", "track_title", "offset", "state", "error", "file_url", "job", "created_at"]
+        read_only_fields = fields
+
+    def get_file_url(self, preview: Preview) -> str | None:
+        if preview.state != "ready":
+            return None
+        return reverse("video-preview-file", args=[preview.video_id, preview.pk])
+
+    def get_job(self, preview: Preview) -> int | None:
+        job = Job.objects.filter(target_type__model="preview", target_id=preview.pk).order_by("-pk").first()
+        return job.pk if job else None
+
+
+class PreviewRequestSerializer(serializers.Serializer):
+    track = serializers.IntegerField()
+    offset = serializers.FloatField(min_value=0.0, default=0.0, help_text="seconds into the track")

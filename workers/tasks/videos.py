@@ -1,0 +1,108 @@
+"""Video pipeline: decode, cut into shots and describe (cpu queue), then embed and tag (gpu queue);
+and soundtrack previews (cpu queue)."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from recommender.device import get_device
+from recommender.media import MediaError, load_audio
+from recommender.models.crossmodal import embed_video_spans
+from recommender.models.registry import crossmodal
+from recommender.mux import mux_soundtrack, with_fades
+from recommender.video_analysis import analyze_video as analyse_video_file
+from webapp.catalog.models import to_bytes
+from webapp.core.jobs import create_job
+from webapp.core.models import Job
+from webapp.videos.models import Preview, PreviewState, Video, VideoState
+from webapp.videos.services import video_tags
+from workers.jobs import JobError, Progress, job_task
+
+PREVIEW_SR = 44100
+
+
+def _features_path(video: Video):
+    return settings.MEDIA_ROOT / "features" / f"video-{video.pk}.npy"
+
+
+def _video(job: Job) -> Video:
+    video = Video.objects.filter(pk=job.target_id).first()
+    if video is None:
+        raise JobError("the video was deleted")
+    return video
+
+
+@job_task("analyze_video", queue="cpu")
+def analyze_video(job: Job, progress: Progress) -> dict:
+    video = _video(job)
+    Video.objects.filter(pk=video.pk).update(state=VideoState.ANALYZING, error="")
+    try:
+        result = analyse_video_file(video.file.path, progress=progress.span(0.0, 0.9))
+    except MediaError as exc:
+        raise JobError(str(exc))
+    path = _features_path(video)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, result.features)  # for the embedding step, which then needs no decoding
+    hop = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.25
+    with transaction.atomic():
+        Video.objects.filter(pk=video.pk).update(
+            duration=result.duration, shots=[[round(a, 3), round(b, 3)] for a, b in result.shots],
+            shot_colours=result.shot_colours, activity=[round(float(v), 3) for v in result.activity],
+            activity_hop=hop, state=VideoState.EMBEDDING,
+        )  # fmt: skip
+        create_job(job.owner, "embed_video", target=video)
+    return {"shots": len(result.shots), "duration": round(result.duration, 2)}
+
+
+@job_task("embed_video", queue="gpu")
+def embed_video(job: Job, progress: Progress) -> dict:
+    video = _video(job)
+    model = crossmodal(str(settings.CROSSMODAL_MODEL_PATH))
+    if model is None:
+        raise JobError(f"no cross-modal model at {settings.CROSSMODAL_MODEL_PATH}: run `manage.py train_crossmodal`")
+    path = _features_path(video)
+    # Features lost (e.g. written on another machine): describe the frames again.
+    feats = np.load(path) if path.exists() else analyse_video_file(video.file.path).features
+    clip, shots = embed_video_spans(model, feats, [tuple(s) for s in video.shots], device=get_device())
+    progress(0.6, "embedded")
+    tags = video_tags(clip)
+    Video.objects.filter(pk=video.pk).update(
+        xm_embedding=to_bytes(clip), shot_embeddings=to_bytes(shots), tags=tags, state=VideoState.READY,
+        analysed_at=timezone.now(),
+    )  # fmt: skip
+    path.unlink(missing_ok=True)
+    return {"shots": len(shots), "tags": list(tags)[:3], "device": str(get_device())}
+
+
+@job_task("render_preview", queue="cpu")
+def render_preview(job: Job, progress: Progress) -> dict:
+    preview = Preview.objects.select_related("video", "track").filter(pk=job.target_id).first()
+    if preview is None:
+        raise JobError("the preview was deleted")
+    Preview.objects.filter(pk=preview.pk).update(state=PreviewState.RENDERING, error="")
+    video, track = preview.video, preview.track
+    try:
+        y = load_audio(track.file.path, sr=PREVIEW_SR, max_seconds=settings.MAX_TRACK_SECONDS)
+    except MediaError as exc:
+        raise JobError(str(exc))
+    progress(0.4, "decoded the track")
+    start = int(preview.offset * PREVIEW_SR)
+    excerpt = y[start : start + int((video.duration or 0) * PREVIEW_SR) + PREVIEW_SR]
+    excerpt = with_fades(excerpt[: int((video.duration or 0) * PREVIEW_SR)] if video.duration else excerpt,
+                         PREVIEW_SR)  # fmt: skip
+    out = settings.MEDIA_ROOT / "previews" / f"preview-{preview.pk}.mp4"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".part.mp4")
+    try:
+        mux_soundtrack(video.file.path, tmp, excerpt, PREVIEW_SR)
+    except Exception as exc:  # noqa: BLE001 — a codec failure is the user's file, reported on the preview
+        tmp.unlink(missing_ok=True)
+        raise JobError(f"the preview could not be written: {exc}")
+    progress(0.9, "muxed")
+    tmp.replace(out)  # atomic: a half-written preview is never served
+    name = str(out.relative_to(settings.MEDIA_ROOT))
+    Preview.objects.filter(pk=preview.pk).update(file=name, state=PreviewState.READY)
+    return {"file": name, "seconds": round(len(excerpt) / PREVIEW_SR, 2)}
