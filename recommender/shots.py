@@ -63,9 +63,9 @@ def detect_shots(
     for i in range(1, n):
         neighbours = [scores[j] for j in range(max(1, i - window), min(n, i + window + 1)) if j != i]
         ratio = scores[i] / (np.mean(neighbours) + 1e-3) if neighbours else np.inf
-        if scores[i] >= min_content and ratio >= adaptive_threshold:
-            if not boundaries or times[i] - boundaries[-1] >= min_shot:
-                boundaries.append(float(times[i]))
+        far_enough = not boundaries or times[i] - boundaries[-1] >= min_shot
+        if scores[i] >= min_content and ratio >= adaptive_threshold and far_enough:
+            boundaries.append(float(times[i]))
     edges = [0.0, *boundaries, duration]
     spans = [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
     return Shots(np.array(boundaries), spans, scores)
