@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-HOP = 0.5  # seconds per grid frame
+HOP = 0.25  # seconds per grid frame
 # Typical spread of each agreement term across offsets and tracks, so that weights mean what they say.
 CONTENT_SCALE, SYNC_SCALE, ENERGY_SCALE = 0.15, 0.25, 0.35
 
@@ -89,7 +89,7 @@ def _resample(values, step: float, grid: np.ndarray) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     if len(values) == 0:
         return np.zeros(len(grid))
-    return np.interp(grid, np.arange(len(values)) * step, values)
+    return np.interp(grid, (np.arange(len(values)) + 0.5) * step, values)  # value k covers [k, k+1) steps
 
 
 def music_sequence(
@@ -126,54 +126,72 @@ def video_sequence(
     )  # fmt: skip
 
 
-@njit(cache=True)
-def _rigid_kernel(sim, sim_ptr, n_seg, seg, events, energy, ptr, shot, cuts, act, w):  # pragma: no cover
+@njit(cache=True, parallel=True, fastmath=True)
+def _rigid_kernel(sim, vec_ptr, seg, events, energy, ptr, shot_starts, shot_ids, cut_frames, act, w):
+    """Every start offset of every candidate. Content sums use per-shot prefix sums over the track and sync
+    visits only the cut frames, so the cost is (shots + cuts + a SIMD dot of the activity) per offset."""
     n = len(ptr) - 1
-    tv = len(shot)
-    n_cuts = max(1.0, cuts.sum())
+    tv = len(act)
+    n_shots = len(shot_ids)
+    n_cuts = max(1.0, float(len(cut_frames)))
     out = np.full((n, 5), -np.inf)
-    for c in range(n):
-        a, tm, m = ptr[c], ptr[c + 1] - ptr[c], n_seg[c]
-        for o in range(max(1, tm - tv + 1)):
-            content = sync = chance = se = se2 = sea = 0.0
-            k = 0
-            for i in range(tv):
-                j = o + i
-                if j >= tm:
-                    content -= 1.0  # the track ended before the video: no music is the worst fit
-                    continue
-                content += sim[sim_ptr[c] + shot[i] * m + seg[a + j]]
-                ev = events[a + j]
-                sync += cuts[i] * ev
-                chance += ev
-                e = energy[a + j]
-                se += e
-                se2 += e * e
-                sea += e * act[i]
-                k += 1
-            content /= tv
-            sync = (sync - n_cuts * chance / max(1, k)) / n_cuts
-            var = se2 / max(1, k) - (se / max(1, k)) ** 2
-            corr = sea / max(1, k) / np.sqrt(var) if var > 1e-9 else 0.0
+    for c in prange(n):
+        a, tm = ptr[c], ptr[c + 1] - ptr[c]
+        n_off = max(1, tm - tv + 1)
+        prefix = np.zeros((n_shots, tm + 1))
+        for k in range(n_shots):
+            for j in range(tm):
+                prefix[k, j + 1] = prefix[k, j] + sim[shot_ids[k], vec_ptr[c] + seg[a + j]]
+        e_sum = np.zeros(tm + 1)
+        e_sq = np.zeros(tm + 1)
+        ev_sum = np.zeros(tm + 1)
+        for j in range(tm):
+            e_sum[j + 1] = e_sum[j] + energy[a + j]
+            e_sq[j + 1] = e_sq[j] + energy[a + j] ** 2
+            ev_sum[j + 1] = ev_sum[j] + events[a + j]
+        for o in range(n_off):
+            hi = min(tm, o + tv)  # the track may end before the video
+            k_valid = hi - o
+            content = 0.0
+            for k in range(n_shots):
+                p0 = min(tm, o + shot_starts[k])
+                p1 = min(tm, o + shot_starts[k + 1])
+                content += prefix[k, p1] - prefix[k, p0]
+            content = (content - (tv - k_valid)) / tv  # no music is the worst fit
+            sync = 0.0
+            for f in cut_frames:
+                if o + f < tm:
+                    sync += events[a + o + f]
+            sync = (sync - n_cuts * (ev_sum[hi] - ev_sum[o]) / k_valid) / n_cuts
+            dot = 0.0
+            for i in range(k_valid):
+                dot += energy[a + o + i] * act[i]
+            mean = (e_sum[hi] - e_sum[o]) / k_valid
+            var = (e_sq[hi] - e_sq[o]) / k_valid - mean * mean
+            corr = dot / k_valid / np.sqrt(var) if var > 1e-9 else 0.0
             score = w[0] * content / w[3] + w[1] * sync / w[4] + w[2] * corr / w[5]
             if score > out[c, 0]:
-                out[c, 0], out[c, 1], out[c, 2], out[c, 3], out[c, 4] = score, o, content, sync, corr
+                out[c, 0] = score
+                out[c, 1] = o
+                out[c, 2] = content
+                out[c, 3] = sync
+                out[c, 4] = corr
     return out
 
 
 @njit(cache=True)
-def _dtw_kernel(sim, sim_ptr, n_seg, seg, events, energy_z, ptr, shot, cuts, act, w, paths):  # pragma: no cover
+def _dtw_kernel(sim, vec_ptr, seg, events, energy_z, ptr, shot, cuts, act, w, paths):  # pragma: no cover
     """Subsequence DTW per candidate on the local cost; writes each best path's track frame per video frame."""
     n = len(ptr) - 1
     tv = len(shot)
     out = np.full((n, 5), -np.inf)
     big = 1e18
     for c in range(n):
-        a, tm, m = ptr[c], ptr[c + 1] - ptr[c], n_seg[c]
+        a, tm, v0 = ptr[c], ptr[c + 1] - ptr[c], vec_ptr[c]
         cost = np.empty((tv, tm))
         for i in range(tv):
             for j in range(tm):
-                s = sim[sim_ptr[c] + shot[i] * m + seg[a + j]]
+                s = sim[shot[i], v0 + seg[a + j]]
                 sync = cuts[i] * (1.0 - events[a + j]) + 0.25 * events[a + j] * (1.0 - cuts[i])
                 d = act[i] - energy_z[a + j]
                 cost[i, j] = w[0] * (1.0 - s) / w[3] + w[1] * sync / w[4] + w[2] * min(d * d, 4.0) / 4.0 / w[5]
@@ -200,7 +218,7 @@ def _dtw_kernel(sim, sim_ptr, n_seg, seg, events, energy_z, ptr, shot, cuts, act
         content = 0.0
         while i >= 0:
             paths[c, i] = j
-            content += sim[sim_ptr[c] + shot[i] * m + seg[a + j]]
+            content += sim[shot[i], v0 + seg[a + j]]
             if i == 0:
                 break
             kind = step[i, j]
@@ -210,7 +228,7 @@ def _dtw_kernel(sim, sim_ptr, n_seg, seg, events, energy_z, ptr, shot, cuts, act
                 i, j = i - 1, j - 2
             else:
                 paths[c, i - 1] = j
-                content += sim[sim_ptr[c] + shot[i - 1] * m + seg[a + j]]
+                content += sim[shot[i - 1], v0 + seg[a + j]]
                 i, j = i - 2, j - 1
         out[c, 0] = -acc[tv - 1, end] / tv
         out[c, 1] = paths[c, 0]
@@ -241,32 +259,41 @@ def _window_stats(video: VideoSequence, track: MusicSequence, start: int) -> tup
 
 def align(
     video: VideoSequence, tracks: list[MusicSequence], *, method: str = "rigid", weights: Weights | None = None,
-    hop: float = HOP,
+    hop: float = HOP, paths: int | None = None,
 ) -> list[Alignment]:  # fmt: skip
-    """The best alignment of ``video`` with each of ``tracks`` (same order), all candidates in one kernel."""
+    """The best alignment of ``video`` with each of ``tracks`` (same order), all candidates in one kernel.
+
+    Only the ``paths`` best-scoring alignments carry their path (all when None): the rest are never shown.
+    """
     if not tracks:
         return []
     w = weights or Weights()
     wv = np.array([w.content, w.sync, w.energy, CONTENT_SCALE, SYNC_SCALE, ENERGY_SCALE])
-    sims = [(video.vectors @ t.vectors.T).ravel() for t in tracks]
-    sim_ptr = np.cumsum([0] + [len(s) for s in sims])[:-1].astype(np.int64)
-    n_seg = np.array([len(t.vectors) for t in tracks], dtype=np.int64)
+    sim = (video.vectors @ np.concatenate([t.vectors for t in tracks]).T).astype(np.float64)  # (shots, all segs)
+    vec_ptr = np.cumsum([0] + [len(t.vectors) for t in tracks])[:-1].astype(np.int64)
     ptr = np.cumsum([0] + [len(t.segment) for t in tracks]).astype(np.int64)
     seg = np.concatenate([t.segment for t in tracks])
     events = np.concatenate([t.events for t in tracks])
-    args = (np.concatenate(sims).astype(np.float64), sim_ptr, n_seg, seg, events)
     tv = len(video.shot)
     if method == "rigid":
         energy = np.concatenate([t.energy for t in tracks])
-        out = _rigid_kernel(*args, energy, ptr, video.shot, video.cuts, video.activity, wv)
+        change = np.flatnonzero(np.diff(video.shot)) + 1
+        shot_starts = np.concatenate([[0], change, [tv]]).astype(np.int64)
+        shot_ids = video.shot[shot_starts[:-1]].astype(np.int64)
+        cut_frames = np.flatnonzero(video.cuts > 0).astype(np.int64)
+        out = _rigid_kernel(sim, vec_ptr, seg, events, energy, ptr, shot_starts, shot_ids, cut_frames,
+                            video.activity.astype(np.float64), wv)  # fmt: skip
         frames = [np.arange(tv) + int(o) for o in out[:, 1]]
     elif method == "dtw":
         energy_z = np.concatenate([_local_z(t.energy, tv) for t in tracks])
-        paths = np.zeros((len(tracks), tv), dtype=np.int64)
-        out = _dtw_kernel(*args, energy_z, ptr, video.shot, video.cuts, video.activity, wv, paths)
-        frames = list(paths)
+        path_frames = np.zeros((len(tracks), tv), dtype=np.int64)
+        out = _dtw_kernel(sim, vec_ptr, seg, events, energy_z, ptr, video.shot, video.cuts, video.activity, wv,
+                          path_frames)  # fmt: skip
+        frames = list(path_frames)
     else:
         raise ValueError(f"unknown alignment method {method!r} (rigid or dtw)")
+    order = np.argsort(-out[:, 0], kind="stable")
+    with_path = set(order[: len(tracks) if paths is None else paths].tolist())
     results = []
     for c, t in enumerate(tracks):
         score, start, content, sync, corr = out[c]
@@ -274,7 +301,7 @@ def align(
             sync, corr = _window_stats(video, t, int(start))
         results.append(Alignment(
             score=float(score), offset=float(start) * hop, content=float(content), sync=float(sync),
-            energy=float(corr), path=_shot_path(video, frames[c], hop, t.duration),
+            energy=float(corr), path=_shot_path(video, frames[c], hop, t.duration) if c in with_path else [],
         ))  # fmt: skip
     return results
 

@@ -87,7 +87,7 @@ def write_video_only(path: Path, seconds: float = 2.0) -> Path:
 
 
 def shot_frames(seconds: float = 10.0, cut_every: float = 2.0, fps: float = 25.0, size=(160, 90), seed: int = 0):
-    """Frames with a hard cut every ``cut_every`` seconds; each shot pans a textured scene (motion, no cuts)."""
+    """Frames with a hard cut every ``cut_every`` seconds; each shot pans a smooth scene (motion, no cuts)."""
     rng = np.random.default_rng(seed)
     w, h = size
     n = int(round(seconds * fps))
@@ -97,9 +97,10 @@ def shot_frames(seconds: float = 10.0, cut_every: float = 2.0, fps: float = 25.0
         t = i / fps
         shot = int(t // cut_every)
         if scene is None or shot != scene[0]:
-            base = rng.integers(0, 256, 3)
-            texture = rng.integers(0, 256, (h, 2 * w, 3))
-            blurred = (0.5 * base + 0.5 * texture).astype(np.uint8)
+            import cv2
+
+            coarse = rng.integers(0, 256, (max(2, h // 12), max(2, w // 6), 3)).astype(np.uint8)
+            blurred = cv2.resize(coarse, (2 * w, h), interpolation=cv2.INTER_CUBIC)  # a smooth scene, like footage
             scene = (shot, blurred, rng.uniform(-40, 40))
         dx = int((t - shot * cut_every) * scene[2]) % w
         frames[i] = scene[1][:, dx : dx + w]

@@ -8,6 +8,7 @@ colour relates to mode — so that no single rule gives the answer away; some cl
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,6 +131,8 @@ def make_clip(seed: int, out_dir, *, seconds: float = 16.0, fps: float = 12.0) -
     audio = song.audio[int(start * song.sr) : int(start * song.sr) + int(len(frames) / fps * song.sr)]
     path = Path(out_dir) / f"clip-{seed}.mp4"
     write_video(path, frames, fps, audio=audio, sr=song.sr)
+    # Where the clip comes from, so that evaluation can check predicted offsets against the full song.
+    path.with_suffix(".json").write_text(json.dumps({"song_seed": seed, "start": round(start, 3), "seconds": seconds}))
     return str(path)
 
 

@@ -30,7 +30,10 @@ def check_video(path: Path, name: str) -> VideoInfo:
     """Probe an uploaded file; MediaError with a clear reason when it cannot be used."""
     if Path(name).suffix.lower() not in VIDEO_SUFFIXES:
         raise MediaError(f"{name}: unsupported file type (use {', '.join(sorted(VIDEO_SUFFIXES))})")
-    info = probe_video(path)
+    try:
+        info = probe_video(path)
+    except MediaError as exc:  # name the file as the user knows it, not by its temporary name
+        raise MediaError(str(exc).replace(path.name, name, 1)) from exc
     if info.duration > settings.MAX_VIDEO_SECONDS:
         limit = settings.MAX_VIDEO_SECONDS
         raise MediaError(f"{name}: {info.duration:.0f} s is longer than the limit of {limit:.0f} s")
@@ -152,7 +155,7 @@ def recommend(video: Video, user, *, mode: str, filters: dict, structure: float 
     seqs = music_sequences(list(found))
     ids = [i for i in found if i in seqs]
     weight = settings.STRUCTURE_WEIGHT if structure is None else structure
-    results = align(video_seq(video), [seqs[i] for i in ids], method=method or settings.ALIGNMENT_METHOD,
+    results = align(video_seq(video), [seqs[i] for i in ids], method=method or settings.ALIGNMENT_METHOD, paths=k,
                     weights=Weights.blend(weight))  # fmt: skip
     order = sorted(range(len(ids)), key=lambda c: -results[c].score)[:k]
     tracks = Track.objects.in_bulk([ids[c] for c in order])

@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from recommender.context.tags import CONTEXT_TAGS
 from recommender.markers import music_markers, to_csv, to_edl
 from recommender.media import MediaError
 from webapp.catalog.models import Track
@@ -219,4 +220,4 @@ def videos_page(request):
 @login_required
 def video_page(request, pk: int):
     video = get_object_or_404(Video.objects.filter(owner=request.user), pk=pk)
-    return render(request, "videos/video.html", {"video": video})
+    return render(request, "videos/video.html", {"video": video, "tags": CONTEXT_TAGS})

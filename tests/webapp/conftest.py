@@ -4,7 +4,7 @@ from webapp.catalog import indexes
 
 
 @pytest.fixture(autouse=True)
-def catalog_dirs(settings, tmp_path):
+def media_dirs(settings, tmp_path):
     """Media, indexes and the tagger in a fresh folder per test."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.INDEX_DIR = tmp_path / "indexes"

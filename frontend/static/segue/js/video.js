@@ -1,0 +1,158 @@
+// Results page: analysis progress, recommendations, synced playback from the offset, a timeline with
+// shots / music sections / the alignment between them, previews and editor markers.
+import { api } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+const id = $("video-page").dataset.video;
+const SECTION_COLORS = ["#4f46e5", "#0891b2", "#16a34a", "#ca8a04", "#dc2626", "#9333ea", "#db2777", "#475569"];
+let video = null;
+let chosen = null; // { rec, track (detail) }
+
+async function pollVideo() {
+  video = await api(`/api/videos/${id}/`);
+  const bar = $("analysis-progress");
+  bar.setAttribute("aria-valuenow", video.progress.percent);
+  bar.dataset.state = video.state === "ready" ? "done" : video.state;
+  bar.querySelector(".bar").style.width = `${video.progress.percent}%`;
+  $("analysis-status").textContent = video.state === "failed"
+    ? `failed: ${video.error}` : `${video.state} ${video.progress.percent}% ${video.progress.message || ""}`;
+  $("facts").textContent = [video.duration && `${video.duration.toFixed(1)} s`, video.width && `${video.width}×${video.height}`,
+    video.shots.length && `${video.shots.length} shots`].filter(Boolean).join(" · ");
+  if (video.state === "failed") return addRetry();
+  if (video.state !== "ready") return setTimeout(pollVideo, 700);
+  const tags = Object.entries(video.tags).slice(0, 3).map(([t, p]) => `${t} ${p.toFixed(2)}`);
+  $("video-tags").textContent = tags.length ? `The picture suggests: ${tags.join(", ")}` : "";
+  drawTimeline();
+  loadResults();
+}
+
+function addRetry() {
+  const b = document.createElement("button");
+  b.textContent = "Analyse again";
+  b.addEventListener("click", async () => { await api(`/api/videos/${id}/reanalyse/`, { method: "POST" }); b.remove(); pollVideo(); });
+  $("analysis").append(b);
+}
+
+function query() {
+  const data = new FormData($("controls"));
+  const params = new URLSearchParams({ k: "10" });
+  for (const [k, v] of data.entries()) if (v !== "") params.set(k, v);
+  return params.toString();
+}
+
+async function loadResults() {
+  const list = $("results");
+  list.innerHTML = "<li>Ranking…</li>";
+  try {
+    const recs = await api(`/api/videos/${id}/recommendations/?${query()}`);
+    list.innerHTML = recs.map((r, i) => `<li data-i="${i}">
+        <button type="button" class="play" data-i="${i}">▶</button>
+        <strong>${esc(r.track.title)}</strong> <span class="small">${esc(r.track.artist)}</span>
+        <span class="small">score ${r.score.toFixed(2)} · ${r.track.tempo ? Math.round(r.track.tempo) + " BPM" : ""}
+        · from ${r.offset_seconds.toFixed(1)} s ${r.sync != null ? `· sync ${r.sync.toFixed(2)} · energy ${r.energy.toFixed(2)}` : ""}</span>
+        <span>${r.track.tags.filter((t) => t.probability >= 0.5).slice(0, 3).map((t) => `<span class="chip">${t.tag}</span>`).join(" ")}</span>
+      </li>`).join("") || "<li>No track fits these filters.</li>";
+    list.querySelectorAll("button.play").forEach((b) => b.addEventListener("click", () => choose(recs[Number(b.dataset.i)], b.closest("li"))));
+  } catch (err) {
+    list.innerHTML = `<li class="error">${esc(err.message)}</li>`;
+  }
+}
+
+async function choose(rec, li) {
+  const track = await api(`/api/tracks/${rec.track.id}/`);
+  chosen = { rec, track };
+  document.querySelectorAll("#results li").forEach((x) => x.classList.toggle("chosen", x === li));
+  const music = $("music");
+  music.src = rec.track.audio_url;
+  $("now-playing").textContent = `${rec.track.title} from ${rec.offset_seconds.toFixed(1)} s`;
+  $("chosen-actions").hidden = false;
+  const q = `track=${rec.track.id}&offset=${rec.offset_seconds}`;
+  $("markers-csv").href = `/api/videos/${id}/markers/?${q}&format=csv`;
+  $("markers-edl").href = `/api/videos/${id}/markers/?${q}&format=edl`;
+  drawTimeline();
+  const v = $("video");
+  v.currentTime = 0;
+  await v.play().catch(() => {});
+}
+
+// Keep the music where the picture is: the video is the clock, the track follows from its offset.
+function sync() {
+  if (!chosen) return;
+  const v = $("video"), m = $("music");
+  const want = chosen.rec.offset_seconds + v.currentTime;
+  if (Math.abs(m.currentTime - want) > 0.08) m.currentTime = want;
+  if (v.paused !== m.paused) (v.paused ? m.pause() : m.play().catch(() => {}));
+}
+["play", "pause", "seeked", "timeupdate"].forEach((e) => $("video").addEventListener(e, () => { sync(); drawTimeline(); }));
+$("video").addEventListener("ended", () => $("music").pause());
+
+function drawTimeline() {
+  const canvas = $("timeline");
+  const ctx = canvas.getContext("2d");
+  const w = canvas.width, h = canvas.height;
+  ctx.clearRect(0, 0, w, h);
+  if (!video || !video.duration) return;
+  const x = (t) => (t / video.duration) * w;
+  const shotY = 10, shotH = 40, musicY = 115, musicH = 40;
+  video.shots.forEach(([a, b], i) => {
+    ctx.fillStyle = video.shot_colours[i] || "#64748b";
+    ctx.fillRect(x(a), shotY, Math.max(1, x(b) - x(a) - 1), shotH);
+  });
+  ctx.fillStyle = "#334155";
+  ctx.font = "11px sans-serif";
+  ctx.fillText("shots", 4, shotY + shotH + 12);
+  // picture activity under the shots
+  ctx.strokeStyle = "#f59e0b";
+  ctx.beginPath();
+  video.activity.forEach((a, i) => {
+    const px = x(i * video.activity_hop), py = shotY + shotH / 2 - Math.max(-2, Math.min(2, a)) * 8;
+    i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
+  });
+  ctx.stroke();
+  if (chosen) {
+    const off = chosen.rec.offset_seconds, t = chosen.track;
+    for (const s of t.sections) {
+      const a = s.start - off, b = s.end - off;
+      if (b < 0 || a > video.duration) continue;
+      ctx.fillStyle = SECTION_COLORS[(s.label.charCodeAt(0) - 65) % SECTION_COLORS.length];
+      ctx.fillRect(x(Math.max(0, a)), musicY, Math.max(1, x(Math.min(video.duration, b)) - x(Math.max(0, a)) - 1), musicH);
+      ctx.fillStyle = "#fff";
+      if (a >= 0) ctx.fillText(s.label, x(a) + 3, musicY + 14);
+    }
+    ctx.fillStyle = "rgba(15,23,42,.8)";
+    for (const d of t.downbeats) { const px = x(d - off); if (px >= 0 && px <= w) ctx.fillRect(px, musicY + musicH - 10, 1.5, 10); }
+    ctx.fillStyle = "#334155";
+    ctx.fillText(`${t.title} from ${off.toFixed(1)} s`, 4, musicY + musicH + 12);
+    ctx.strokeStyle = "rgba(30,41,59,.55)";
+    for (const [vt, mt] of chosen.rec.path) {
+      ctx.beginPath();
+      ctx.moveTo(x(vt), shotY + shotH);
+      ctx.lineTo(x(mt - off), musicY);
+      ctx.stroke();
+    }
+  }
+  ctx.fillStyle = "#dc2626";
+  ctx.fillRect(x($("video").currentTime), 0, 2, h);
+}
+
+$("render-preview").addEventListener("click", async () => {
+  if (!chosen) return;
+  const slot = $("preview-slot");
+  try {
+    const p = await api(`/api/videos/${id}/previews/`, { method: "POST", body: { track: chosen.rec.track.id, offset: chosen.rec.offset_seconds } });
+    const show = (pv) => { slot.innerHTML = `<a id="preview-link" href="${pv.file_url}" download>Download preview (${esc(pv.track_title)})</a>`; };
+    if (p.state === "ready") return show(p);
+    slot.innerHTML = `<job-progress job-id="${p.job}"></job-progress>`;
+    slot.querySelector("job-progress").addEventListener("job-finished", async (e) => {
+      if (e.detail.state !== "done") return;
+      const all = await api(`/api/videos/${id}/previews/`);
+      show(all.find((x) => x.id === p.id));
+    });
+  } catch (err) {
+    slot.textContent = err.message;
+  }
+});
+
+$("controls").addEventListener("change", () => video && video.state === "ready" && loadResults());
+pollVideo();

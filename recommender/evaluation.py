@@ -1,0 +1,138 @@
+"""Held-out evaluation of video → music retrieval: global (clip vectors) beside alignment re-ranking.
+
+Each query is a silent music video; the catalog holds the music it was cut from. A clip with a sidecar
+``<name>.json`` (``{"song_seed": int, "start": float}``, written by the generator) is matched against the
+full generated song, so the predicted offset can be checked; any other video is matched against its own
+soundtrack (offset 0). Random embeddings give the floor.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from recommender.alignment import MusicSequence, VideoSequence, Weights, align, music_sequence, video_sequence
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
+
+
+@dataclass
+class Entry:
+    """One catalog track: its clip-level vector and its alignment sequence."""
+
+    name: str
+    vector: np.ndarray
+    sequence: MusicSequence
+
+
+@dataclass
+class Query:
+    name: str
+    vector: np.ndarray
+    sequence: VideoSequence
+    truth: int  # index of its music in the catalog
+    offset: float  # seconds into that music where the video starts
+
+
+def music_entry(name: str, y: np.ndarray, sr: int, model) -> Entry:
+    """Analyse and embed a track the way the catalog does (segments from downbeats and sections)."""
+    from recommender.analysis import analyze
+    from recommender.models import audio_encoder as enc
+    from recommender.segments import music_segments
+
+    a = analyze(y, sr)
+    section_starts = [s.start for s in a.sections[1:]]
+    spans = music_segments(a.duration, a.downbeats, section_starts)
+    vec, seg_vecs = enc.embed_track(model.audio, enc.log_mel(y, sr), spans)
+    seq = music_sequence(a.duration, spans, seg_vecs, downbeats=a.downbeats, section_starts=section_starts,
+                         energy=a.energy, energy_hop=a.energy_hop)  # fmt: skip
+    return Entry(name, vec, seq)
+
+
+def video_query(path: Path, model, truth: int, offset: float) -> Query:
+    from recommender.video_analysis import analyze_video
+
+    v = analyze_video(path, model=model)
+    seq = video_sequence(v.duration, v.shots, v.shot_vectors, activity=v.activity, activity_times=v.times)
+    return Query(path.name, v.clip_vector, seq, truth, offset)
+
+
+def load_set(folder: str | Path, model, *, log: Callable[[str], None] = print) -> tuple[list[Entry], list[Query]]:
+    """Catalog entries and queries for every usable video in ``folder``."""
+    from recommender.media import MediaError, load_audio
+    from recommender.models.audio_encoder import SR
+
+    entries: list[Entry] = []
+    queries: list[Query] = []
+    songs: dict[int, int] = {}
+    for path in sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES):
+        sidecar = path.with_suffix(".json")
+        try:
+            if sidecar.exists():
+                meta = json.loads(sidecar.read_text())
+                seed = int(meta["song_seed"])
+                if seed not in songs:
+                    from recommender.synth.music import make_song
+
+                    song = make_song(seed)
+                    songs[seed] = len(entries)
+                    entries.append(music_entry(f"song-{seed}", song.audio, song.sr, model))
+                truth, offset = songs[seed], float(meta["start"])
+            else:
+                entries.append(music_entry(path.name, load_audio(path, sr=SR), SR, model))
+                truth, offset = len(entries) - 1, 0.0
+            queries.append(video_query(path, model, truth, offset))
+        except MediaError as exc:
+            log(f"skipped: {exc}")
+        if len(queries) % 20 == 0:
+            log(f"{len(queries)} clips loaded")
+    return entries, queries
+
+
+def _summary(ranks: Sequence[int], errors: Sequence[float] | None = None) -> dict[str, float]:
+    r = np.asarray(ranks)
+    out = {"recall@1": float((r <= 1).mean()), "recall@5": float((r <= 5).mean()),
+           "recall@10": float((r <= 10).mean()), "median_rank": float(np.median(r)), "n": int(len(r))}  # fmt: skip
+    if errors is not None:
+        out["median_offset_error"] = float(np.median(errors))
+        out["offset_within_1s"] = float((np.asarray(errors) <= 1.0).mean())
+    return out
+
+
+def evaluate_modes(
+    entries: list[Entry], queries: list[Query], *, variants: dict[str, tuple[str, float]] | None = None,
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:  # fmt: skip
+    """Global and alignment ranking side by side; ``variants`` maps a name to (method, structure weight)."""
+    variants = variants or {"alignment": ("rigid", 0.5)}
+    tracks = np.stack([e.vector for e in entries])
+    seqs = [e.sequence for e in entries]
+    results: dict[str, dict[str, float]] = {}
+    sims = np.stack([q.vector for q in queries]) @ tracks.T
+    ranks = [1 + int((row > row[q.truth]).sum()) for row, q in zip(sims, queries, strict=True)]
+    results["global"] = _summary(ranks)
+    for name, (method, structure) in variants.items():
+        ranks, errors = [], []
+        for q in queries:
+            found = align(q.sequence, seqs, method=method, weights=Weights.blend(structure), paths=0)
+            scores = np.array([a.score for a in found])
+            ranks.append(1 + int((scores > scores[q.truth]).sum()))
+            errors.append(abs(found[q.truth].offset - q.offset))
+        results[name] = _summary(ranks, errors)
+    rng = np.random.default_rng(seed)
+    rand = rng.standard_normal((len(queries), len(entries)))
+    results["random"] = _summary([1 + int((row > row[q.truth]).sum()) for row, q in zip(rand, queries, strict=True)])
+    return results
+
+
+def format_table(results: dict[str, dict[str, float]]) -> str:
+    rows = [f"{'mode':<22}{'R@1':>7}{'R@5':>7}{'R@10':>7}{'median rank':>13}{'offset err':>12}{'clips':>7}"]
+    for mode, s in results.items():
+        err = f"{s['median_offset_error']:>10.2f} s" if "median_offset_error" in s else f"{'—':>12}"
+        rows.append(f"{mode:<22}{s['recall@1']:>7.3f}{s['recall@5']:>7.3f}{s['recall@10']:>7.3f}"
+                    f"{s['median_rank']:>13.1f}{err}{s['n']:>7d}")  # fmt: skip
+    return "\n".join(rows)

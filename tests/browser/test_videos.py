@@ -1,0 +1,62 @@
+import shutil
+
+import numpy as np
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from recommender.analysis import analyze
+from recommender.mux import write_video
+from recommender.synth.music import make_song
+from recommender.synth.music_video import EditingStyle, render
+from tests.conftest import wait_until
+from webapp.catalog.models import Track, TrackState
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
+
+
+@pytest.fixture
+def clean_indexes():
+    from webapp.catalog import indexes
+
+    shutil.rmtree(settings.INDEX_DIR, ignore_errors=True)
+    for cache in (indexes.track_index, indexes.section_index, indexes.xm_track_index, indexes.xm_section_index):
+        cache.cache_clear()
+    yield
+
+
+def test_upload_a_video_get_soundtracks_play_one_and_render_a_preview(
+    signed_in, live_server, workers, clean_indexes, tmp_path
+):
+    workers.start("video-w")
+    call_command("seed_demo", "--count", "3")
+    wait_until(lambda: Track.objects.filter(state=TrackState.READY).count() == 3, 150, what="seeded tracks")
+    song = make_song(77, max_seconds=30)
+    style = EditingStyle(0.6, 1.0, 0.0, 0.8, 0.0, 0.8, 1.0)
+    frames = render(analyze(song.audio, song.sr), np.random.default_rng(0), start=4.0, seconds=8.0, style=style)
+    path = write_video(tmp_path / "My Edit.mp4", frames, 12.0, codec="libx264")  # what browsers play
+
+    page = signed_in
+    page.click("text=Videos")
+    page.set_input_files("#file", str(path))
+    page.wait_for_url("**/videos/*/", timeout=60_000)
+    page.wait_for_function("document.getElementById('analysis-progress').dataset.state === 'done'", timeout=120_000)
+    assert page.locator("#analysis-progress").get_attribute("aria-valuenow") == "100"
+    page.wait_for_selector("#results li button.play")
+    assert page.locator("#results li").count() == 3
+    page.locator("#results li button.play").first.click()
+    page.wait_for_selector("#chosen-actions:not([hidden])")
+    # the music follows the picture from the chosen offset
+    page.wait_for_function(
+        "(() => { const v = document.getElementById('video'), m = document.getElementById('music');"
+        " return m.src && m.currentTime > 0 && !m.paused || v.ended; })()",
+        timeout=30_000,
+    )
+    csv_href = page.locator("#markers-csv").get_attribute("href")
+    assert "format=csv" in csv_href and "offset=" in csv_href
+    page.click("#render-preview")
+    page.wait_for_selector("#preview-link", timeout=120_000)
+    href = page.locator("#preview-link").get_attribute("href")
+    res = page.request.get(live_server.url + href)
+    assert res.status == 200 and res.headers["content-type"] == "video/mp4" and len(res.body()) > 1000
+    page.screenshot(path=str(tmp_path / "video.png"), full_page=True)
