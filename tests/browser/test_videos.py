@@ -53,7 +53,7 @@ def test_upload_a_video_get_soundtracks_play_one_and_render_a_preview(
         timeout=30_000,
     )
     csv_href = page.locator("#markers-csv").get_attribute("href")
-    assert "format=csv" in csv_href and "offset=" in csv_href
+    assert "as=csv" in csv_href and "offset=" in csv_href
     page.click("#render-preview")
     page.wait_for_selector("#preview-link", timeout=120_000)
     href = page.locator("#preview-link").get_attribute("href")

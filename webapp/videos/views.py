@@ -169,7 +169,7 @@ class VideoViewSet(
     @extend_schema(
         parameters=[
             OpenApiParameter("track", int, required=True), OpenApiParameter("offset", float),
-            OpenApiParameter("format", str, enum=["csv", "edl"]),
+            OpenApiParameter("as", str, enum=["csv", "edl"], description="csv (default) or edl"),
             OpenApiParameter("fps", int, description="timecode frame rate (default: the video's, rounded)"),
         ],
         responses={(200, "text/csv"): str},
@@ -184,9 +184,9 @@ class VideoViewSet(
         except (ValueError, Track.DoesNotExist):
             raise ValidationError({"track": ["give the id of a ready track you can see"]})
         offset = _float_param(params, "offset", 0.0, track.duration or 0.0, default=0.0)
-        fmt = params.get("format", "csv")
+        fmt = params.get("as", "csv")
         if fmt not in ("csv", "edl"):
-            raise ValidationError({"format": ["csv or edl"]})
+            raise ValidationError({"as": ["csv or edl"]})
         fps = int(_float_param(params, "fps", 1, 120, default=round(video.fps or 25)))
         sections = list(track.sections.values_list("start", "label"))
         marks = music_markers(
@@ -220,4 +220,6 @@ def videos_page(request):
 @login_required
 def video_page(request, pk: int):
     video = get_object_or_404(Video.objects.filter(owner=request.user), pk=pk)
-    return render(request, "videos/video.html", {"video": video, "tags": CONTEXT_TAGS})
+    return render(
+        request, "videos/video.html", {"video": video, "tags": CONTEXT_TAGS, "structure": settings.STRUCTURE_WEIGHT}
+    )

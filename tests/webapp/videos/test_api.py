@@ -1,4 +1,3 @@
-
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -60,8 +59,8 @@ def test_preview_markers_and_privacy(api, other_api, user, pipeline, tmp_path):
     preview = Preview.objects.get(pk=res.json()["id"])
     assert preview.state == "ready", preview.error
     listed = api.get(f"/api/videos/{vid}/previews/").json()
-    url = listed[0]["file_url"]
-    got = api.get(url)
+    file_url = listed[0]["file_url"]
+    got = api.get(file_url)
     assert got.status_code == 200 and got["Content-Type"] == "video/mp4"
     from recommender.video import probe_video
 
@@ -73,17 +72,17 @@ def test_preview_markers_and_privacy(api, other_api, user, pipeline, tmp_path):
     again = api.post(f"/api/videos/{vid}/previews/", {"track": track_id, "offset": 10.0}, format="json").json()
     assert again["id"] == preview.pk and Preview.objects.count() == 1
 
-    csv = api.get(f"/api/videos/{vid}/markers/?track={track_id}&offset=10&format=csv")
+    csv = api.get(f"/api/videos/{vid}/markers/?track={track_id}&offset=10&as=csv")
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
     rows = csv.content.decode().strip().splitlines()
     assert rows[0] == "seconds,timecode,type,name" and len(rows) > 1
     times = [float(r.split(",")[0]) for r in rows[1:]]
     assert all(0 <= t < 6.0 for t in times) and times == sorted(times)
-    edl = api.get(f"/api/videos/{vid}/markers/?track={track_id}&offset=10&format=edl&fps=25").content.decode()
+    edl = api.get(f"/api/videos/{vid}/markers/?track={track_id}&offset=10&as=edl&fps=25").content.decode()
     assert edl.startswith("TITLE:") and "FCM: NON-DROP FRAME" in edl and "|M:" in edl
 
     for url in (f"/api/videos/{vid}/", f"/api/videos/{vid}/recommendations/", f"/api/videos/{vid}/previews/",
-                url, f"/api/videos/{vid}/markers/?track={track_id}", f"/api/videos/{vid}/file/"):  # fmt: skip
+                file_url, f"/api/videos/{vid}/markers/?track={track_id}", f"/api/videos/{vid}/file/"):  # fmt: skip
         assert other_api.get(url).status_code == 404, url
     assert other_api.post(f"/api/videos/{vid}/previews/", {"track": track_id}, format="json").status_code == 404
     assert other_api.delete(f"/api/videos/{vid}/").status_code == 404

@@ -68,8 +68,8 @@ async function choose(rec, li) {
   $("now-playing").textContent = `${rec.track.title} from ${rec.offset_seconds.toFixed(1)} s`;
   $("chosen-actions").hidden = false;
   const q = `track=${rec.track.id}&offset=${rec.offset_seconds}`;
-  $("markers-csv").href = `/api/videos/${id}/markers/?${q}&format=csv`;
-  $("markers-edl").href = `/api/videos/${id}/markers/?${q}&format=edl`;
+  $("markers-csv").href = `/api/videos/${id}/markers/?${q}&as=csv`;
+  $("markers-edl").href = `/api/videos/${id}/markers/?${q}&as=edl`;
   drawTimeline();
   const v = $("video");
   v.currentTime = 0;
