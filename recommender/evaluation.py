@@ -130,9 +130,9 @@ def evaluate_modes(
 
 
 def format_table(results: dict[str, dict[str, float]]) -> str:
-    rows = [f"{'mode':<22}{'R@1':>7}{'R@5':>7}{'R@10':>7}{'median rank':>13}{'offset err':>12}{'clips':>7}"]
+    rows = [f"{'mode':<26}{'R@1':>7}{'R@5':>7}{'R@10':>7}{'median rank':>13}{'offset err':>12}{'clips':>7}"]
     for mode, s in results.items():
         err = f"{s['median_offset_error']:>10.2f} s" if "median_offset_error" in s else f"{'—':>12}"
-        rows.append(f"{mode:<22}{s['recall@1']:>7.3f}{s['recall@5']:>7.3f}{s['recall@10']:>7.3f}"
+        rows.append(f"{mode:<26}{s['recall@1']:>7.3f}{s['recall@5']:>7.3f}{s['recall@10']:>7.3f}"
                     f"{s['median_rank']:>13.1f}{err}{s['n']:>7d}")  # fmt: skip
     return "\n".join(rows)

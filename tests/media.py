@@ -100,9 +100,9 @@ def shot_frames(seconds: float = 10.0, cut_every: float = 2.0, fps: float = 25.0
             import cv2
 
             coarse = rng.integers(0, 256, (max(2, h // 12), max(2, w // 6), 3)).astype(np.uint8)
-            blurred = cv2.resize(coarse, (2 * w, h), interpolation=cv2.INTER_CUBIC)  # a smooth scene, like footage
+            blurred = cv2.resize(coarse, (5 * w, h), interpolation=cv2.INTER_CUBIC)  # a smooth scene, like footage
             scene = (shot, blurred, rng.uniform(-40, 40))
-        dx = int((t - shot * cut_every) * scene[2]) % w
+        dx = int(np.clip(2 * w + (t - shot * cut_every) * scene[2], 0, 4 * w))  # a pan, never a jump
         frames[i] = scene[1][:, dx : dx + w]
     return frames
 

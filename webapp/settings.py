@@ -220,4 +220,4 @@ MAX_VIDEO_SECONDS = env.float("MAX_VIDEO_SECONDS", default=10 * 60)
 # Alignment re-ranking: "rigid" (the music at its own speed, every start offset) or "dtw" (subsequence DTW).
 ALIGNMENT_METHOD = env("ALIGNMENT_METHOD", default="rigid")
 ALIGNMENT_CANDIDATES = env.int("ALIGNMENT_CANDIDATES", default=500)
-STRUCTURE_WEIGHT = env.float("STRUCTURE_WEIGHT", default=0.9)  # measured: docs/benchmarks.md
+STRUCTURE_WEIGHT = env.float("STRUCTURE_WEIGHT", default=1.0)  # measured: docs/benchmarks.md
