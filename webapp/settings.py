@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "webapp.drums",
     "webapp.catalog",
     "webapp.videos",
+    "webapp.listening",
 ]
 
 MIDDLEWARE = [
@@ -221,3 +222,7 @@ MAX_VIDEO_SECONDS = env.float("MAX_VIDEO_SECONDS", default=10 * 60)
 ALIGNMENT_METHOD = env("ALIGNMENT_METHOD", default="rigid")
 ALIGNMENT_CANDIDATES = env.int("ALIGNMENT_CANDIDATES", default=500)
 STRUCTURE_WEIGHT = env.float("STRUCTURE_WEIGHT", default=1.0)  # measured: docs/benchmarks.md
+
+# --- Listening contexts ---------------------------------------------------------------------
+CONTEXT_MODEL_DIR = Path(env("CONTEXT_MODEL_DIR", default=str(VAR_DIR / "models" / "contexts")))
+CONTEXT_RETRAIN_EVERY = env.int("CONTEXT_RETRAIN_EVERY", default=50)  # new listens before retraining

@@ -8,6 +8,7 @@ from webapp.catalog import views as catalog_views
 from webapp.core import health
 from webapp.core import views as core_views
 from webapp.drums import views as drum_views
+from webapp.listening import views as listening_views
 from webapp.videos import views as video_views
 
 router = DefaultRouter()
@@ -17,6 +18,7 @@ router.register("drum-sessions", drum_views.DrumSessionViewSet, basename="drum-s
 router.register("drum-loops", drum_views.DrumLoopViewSet, basename="drum-loop")
 router.register("drum-kits", drum_views.DrumKitViewSet, basename="drum-kit")
 router.register("videos", video_views.VideoViewSet, basename="video")
+router.register("listens", listening_views.ListenViewSet, basename="listen")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -25,9 +27,11 @@ urlpatterns = [
     path("drums/", include("webapp.drums.urls")),
     path("catalog/", include("webapp.catalog.urls")),
     path("videos/", include("webapp.videos.urls")),
+    path("now/", include("webapp.listening.urls")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/playlists/now/", listening_views.PlaylistNowView.as_view(), name="playlist-now"),
     path("api/", include(router.urls)),
 ]

@@ -67,10 +67,21 @@ async function load() {
   document.querySelectorAll("button.play").forEach((b) => b.addEventListener("click", () => {
     const player = $("player");
     if (player.dataset.src === b.dataset.src && !player.paused) { player.pause(); return; }
+    const track = Number(b.closest("tr").dataset.track);
+    listened(track);
     player.src = b.dataset.src;
     player.dataset.src = b.dataset.src;
     player.play();
   }));
+}
+
+// Listening feedback for contexts: a play when a track starts; a skip when another one replaces it within 30 s.
+let current = null;
+function listened(track) {
+  const send = (t, action) => api("/api/listens/", { method: "POST", body: { track: t, action } }).catch(() => {});
+  if (current && current.track !== track && $("player").currentTime < 30 && !$("player").ended) send(current.track, "skip");
+  current = { track };
+  send(track, "play");
 }
 
 bindUpload();

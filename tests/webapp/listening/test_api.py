@@ -1,0 +1,120 @@
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from webapp.catalog import services as catalog_services
+from webapp.catalog.models import Track, TrackState, to_bytes
+from webapp.listening.models import ContextModelVersion, Listen
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def context_dir(settings, tmp_path):
+    settings.CONTEXT_MODEL_DIR = tmp_path / "contexts"
+    settings.CONTEXT_RETRAIN_EVERY = 10_000  # retrain only when a test asks
+
+
+def make_tracks(n: int, *, loud: bool, seed: int) -> list[Track]:
+    """Ready tracks: loud and fast ones share one region of the embedding space, quiet and slow another."""
+    rng = np.random.default_rng(seed)
+    centre = np.zeros(128)
+    centre[0 if loud else 1] = 3.0
+    out = []
+    for i in range(n):
+        v = centre + rng.standard_normal(128)
+        t = Track.objects.create(title=f"{'loud' if loud else 'quiet'} {i}", shared=True, state=TrackState.READY,
+                                 content_hash=f"{seed}-{i}", file=f"t{seed}-{i}.wav",
+                                 tempo=float(rng.uniform(135, 150) if loud else rng.uniform(60, 75)),
+                                 loudness=-8.0 if loud else -38.0, mode="major", duration=180.0,
+                                 embedding=to_bytes(v / np.linalg.norm(v)))  # fmt: skip
+        catalog_services.assign_tags(t)
+        out.append(t)
+    return out
+
+
+def gym_evenings(api, loud, quiet, n: int = 30):
+    """A listener at the gym on weekday evenings, on a phone: likes the loud tracks, skips the quiet ones."""
+    rng = np.random.default_rng(1)
+    for i in range(n):
+        day = datetime(2026, 11, 2) + timedelta(days=int(i % 5), hours=18 + float(rng.uniform(0, 2)))
+        like = i % 3 != 0
+        track = loud[i % len(loud)] if like else quiet[i % len(quiet)]
+        body = {"track": track.pk, "action": "like" if like else "skip", "context": "workout", "device": "mobile",
+                "time": day.isoformat(timespec="minutes")}  # fmt: skip
+        assert api.post("/api/listens/", body, format="json").status_code == 201
+
+
+def playlist(api, **params):
+    query = "&".join(f"{k}={v}" for k, v in {"device": "mobile", "time": "2026-11-26T19:10", "k": 5, **params}.items())
+    res = api.get(f"/api/playlists/now/?{query}")
+    assert res.status_code == 200, res.content
+    return res.json()
+
+
+def test_the_gym_listener_gets_workout_and_loud_tracks(api, user, pipeline, settings):
+    loud, quiet = make_tracks(12, loud=True, seed=1), make_tracks(12, loud=False, seed=2)
+    gym_evenings(api, loud, quiet)
+    settings.CONTEXT_RETRAIN_EVERY = 5
+    api.post("/api/listens/", {"track": loud[0].pk, "action": "play", "device": "mobile"}, format="json")
+    version = ContextModelVersion.objects.get()
+    assert version.version == 1 and version.listens == 31 and version.details["feedback_rows"] > 0
+    data = playlist(api)
+    assert data["contexts"][0]["tag"] == "workout", data["contexts"]
+    assert data["reason"].startswith("Thursday 19:10 on mobile → workout")
+    assert "v1" in data["source"]
+    titles = [item["track"]["title"] for item in data["items"]]
+    assert all(t.startswith("loud") for t in titles), titles
+    skipped = set(Listen.objects.filter(action="skip").values_list("track__title", flat=True))
+    assert not skipped & set(titles)
+
+
+def test_one_users_feedback_never_changes_anothers_playlist(api, other_api, user, other_user):
+    loud, quiet = make_tracks(8, loud=True, seed=3), make_tracks(8, loud=False, seed=4)
+    before = playlist(other_api, device="desktop", time="2026-11-24T10:00")
+    gym_evenings(api, loud, quiet, n=20)
+    after = playlist(other_api, device="desktop", time="2026-11-24T10:00")
+    assert before == after
+    mine = playlist(api, device="desktop", time="2026-11-24T10:00")
+    assert [i["track"]["id"] for i in mine["items"]] != [i["track"]["id"] for i in before["items"]]
+    assert other_api.get("/api/listens/").json()["results"] == []
+    assert len(api.get("/api/listens/").json()["results"]) == 20
+
+
+def test_device_and_time_default_from_the_request(api, user):
+    track = make_tracks(1, loud=True, seed=5)[0]
+    res = api.post("/api/listens/", {"track": track.pk, "action": "play"}, format="json",
+                   HTTP_USER_AGENT="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148")  # fmt: skip
+    assert res.status_code == 201, res.content
+    listen = Listen.objects.get()
+    assert listen.device == "mobile" and listen.context == ""
+    assert abs((datetime.now() - listen.local_time.replace(tzinfo=None)).total_seconds()) < 120
+
+
+@pytest.mark.parametrize("body,field,words", [
+    ({"track": 999999, "action": "play"}, "track", "no such track"),
+    ({"action": "like", "context": "gym"}, "context", "not a valid choice"),
+    ({"action": "like", "time": "yesterday-ish"}, "time", "not a time"),
+    ({"action": "hum"}, "action", "not a valid choice"),
+    ({"action": "play", "device": "fridge"}, "device", "not a valid choice"),
+])  # fmt: skip
+def test_bad_listens_get_a_400_with_a_clear_message(api, user, body, field, words):
+    track = make_tracks(1, loud=True, seed=6)[0]
+    res = api.post("/api/listens/", {"track": track.pk, **body}, format="json")
+    assert res.status_code == 400, res.content
+    assert words in str(res.json()[field]), res.json()
+    assert not Listen.objects.exists()
+
+
+def test_bad_playlist_queries(api, user):
+    for query, field in (("time=noon", "time"), ("device=fridge", "device"), ("k=0", "k"), ("k=x", "k")):
+        res = api.get(f"/api/playlists/now/?{query}")
+        assert res.status_code == 400 and field in res.json(), (query, res.content)
+
+
+def test_another_users_private_track_is_unknown(api, other_user, user):
+    private = Track.objects.create(owner=other_user, title="theirs", state=TrackState.READY, content_hash="p",
+                                   file="p.wav")  # fmt: skip
+    res = api.post("/api/listens/", {"track": private.pk, "action": "play"}, format="json")
+    assert res.status_code == 400 and "no such track" in str(res.json()["track"])

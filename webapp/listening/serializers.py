@@ -1,0 +1,60 @@
+from datetime import UTC, datetime
+
+from rest_framework import serializers
+
+from recommender.context.situation import DEVICES
+from recommender.context.tags import CONTEXT_TAGS
+from webapp.catalog.serializers import TrackSerializer
+from webapp.listening.models import Action, Listen
+
+
+def parse_local_time(value: str) -> datetime:
+    """ISO 8601 local time ("2026-11-26T07:40" or with seconds/offset); the wall clock is what counts."""
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise serializers.ValidationError(f"{value!r} is not a time: use ISO 8601, e.g. 2026-11-26T07:40")
+    return parsed.replace(tzinfo=None)
+
+
+class ListenSerializer(serializers.ModelSerializer):
+    context = serializers.ChoiceField(choices=["", *CONTEXT_TAGS], required=False, default="",
+                                      help_text="the context you were in, if you say so")  # fmt: skip
+    device = serializers.ChoiceField(choices=DEVICES, required=False, help_text="default: from the User-Agent")
+    time = serializers.CharField(required=False, write_only=True, help_text="your local time, ISO 8601; default: now")
+    action = serializers.ChoiceField(choices=Action.choices)
+
+    class Meta:
+        model = Listen
+        fields = ["id", "track", "action", "context", "device", "time", "local_time", "created_at"]
+        read_only_fields = ["id", "local_time", "created_at"]
+
+    def validate_time(self, value: str) -> datetime:
+        return parse_local_time(value)
+
+    def create(self, data: dict) -> Listen:
+        when = data.pop("time", None) or self.context["now"]
+        return Listen.objects.create(local_time=when.replace(tzinfo=UTC), **data)
+
+
+class PlaylistItemSerializer(serializers.Serializer):
+    track = TrackSerializer()
+    score = serializers.FloatField()
+    fits = serializers.DictField(
+        child=serializers.FloatField(), help_text="P(context | track, you) for the top contexts"
+    )
+
+
+class ContextProbabilitySerializer(serializers.Serializer):
+    tag = serializers.CharField()
+    probability = serializers.FloatField()
+
+
+class PlaylistSerializer(serializers.Serializer):
+    situation = serializers.CharField()
+    device = serializers.CharField()
+    time = serializers.CharField()
+    contexts = ContextProbabilitySerializer(many=True)
+    reason = serializers.CharField()
+    source = serializers.CharField()
+    items = PlaylistItemSerializer(many=True)

@@ -1,0 +1,174 @@
+"""Listening contexts for one user: infer the situation, score the catalog for it, and retrain the models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count
+
+from recommender.context import playlist, situation, user_tagger
+from recommender.context.situation import DEVICES, Situation
+from recommender.context.tagger import features
+from recommender.context.tags import CONTEXT_TAGS
+from webapp.catalog.models import Track, TrackTag
+from webapp.catalog.services import traits
+from webapp.core.jobs import create_job
+from webapp.core.models import Job
+from webapp.listening.models import ContextModelVersion, Listen
+
+UA_DEVICES = [  # (substring of the User-Agent, device), first match wins
+    ("carplay", "car"), ("android automotive", "car"), ("sonos", "speaker"), ("echo", "speaker"),
+    ("smart-tv", "tv"), ("smarttv", "tv"), ("tizen", "tv"), ("webos", "tv"), ("ipad", "tablet"),
+    ("tablet", "tablet"), ("mobile", "mobile"), ("iphone", "mobile"), ("android", "mobile"),
+]  # fmt: skip
+
+
+def device_from_user_agent(ua: str) -> str:
+    ua = (ua or "").lower()
+    for needle, device in UA_DEVICES:
+        if needle in ua:
+            return device
+    return "desktop" if ua else "other"
+
+
+def _paths() -> tuple[Path, Path]:
+    d = Path(settings.CONTEXT_MODEL_DIR)
+    return d / "situation.pt", d / "user_tagger.npz"
+
+
+def user_history(user) -> list[tuple[Situation, int]]:
+    """The user's own situations with the context they named (their habits; nobody else's)."""
+    rows = Listen.objects.filter(user=user).exclude(context="").values_list("device", "local_time", "context")
+    return [(Situation(d, t.replace(tzinfo=None)), CONTEXT_TAGS.index(c)) for d, t, c in rows[:2000]]
+
+
+@lru_cache(maxsize=2)
+def _situation_net(path: str, mtime: float):
+    import torch
+
+    if not Path(path).exists():
+        return None
+    state = torch.load(path, weights_only=True)
+    net = torch.nn.Sequential(torch.nn.Linear(situation.N_FEATURES, state["hidden"]), torch.nn.ReLU(),
+                              torch.nn.Linear(state["hidden"], len(CONTEXT_TAGS)))  # fmt: skip
+    net.load_state_dict(state["net"])
+    return net.eval()
+
+
+def situation_model(user) -> situation.SituationModel:
+    path, _ = _paths()
+    net = _situation_net(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    return situation.SituationModel(net=net, history={user.pk: user_history(user)})
+
+
+@lru_cache(maxsize=2)
+def _tagger(path: str, mtime: float) -> user_tagger.UserContextModel | None:
+    return user_tagger.UserContextModel.load(path)
+
+
+def tagger() -> user_tagger.UserContextModel | None:
+    _, path = _paths()
+    return _tagger(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+def track_features(tracks: list[Track]) -> tuple[list[Track], np.ndarray]:
+    keep = [t for t in tracks if t.vector is not None]
+    if not keep:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    return keep, np.stack([features(t.vector, traits(t)) for t in keep])
+
+
+def catalog_probabilities(tracks: list[Track]) -> np.ndarray:
+    """The catalog's own tag probabilities ``(n, C)`` (rules or the label-trained tagger): the cold start."""
+    index = {t.pk: i for i, t in enumerate(tracks)}
+    out = np.full((len(tracks), len(CONTEXT_TAGS)), 0.05)
+    for track_id, tag, p in TrackTag.objects.filter(track_id__in=index).values_list("track_id", "tag", "probability"):
+        if tag in CONTEXT_TAGS:
+            out[index[track_id], CONTEXT_TAGS.index(tag)] = p
+    return out
+
+
+def playlist_now(user, device: str, when: datetime, *, k: int = 20) -> dict:
+    """Inferred contexts with probabilities, and a ranked, diverse playlist for ``user`` now."""
+    s = Situation(device, when)
+    p = situation_model(user).predict(s, user.pk)
+    tracks, x = track_features(list(Track.objects.visible_to(user).ready()))
+    model = tagger()
+    if model is not None and len(tracks) and x.shape[1] == model.w.shape[1]:
+        probs, source = model.predict(x, user.pk), f"user-aware tagger v{model.version}"
+    else:
+        probs, source = catalog_probabilities(tracks), "catalog tags (no listening model yet)"
+    skips = dict(Listen.objects.filter(user=user, action="skip").values_list("track").annotate(n=Count("id")))
+    skip_counts = np.array([skips.get(t.pk, 0) for t in tracks])
+    score = playlist.scores(p, probs, skips=skip_counts)
+    order = playlist.diverse_order(score, np.stack([t.vector for t in tracks]) if tracks else None, k)
+    top = np.argsort(-p)[:3]
+    contexts = [{"tag": CONTEXT_TAGS[i], "probability": round(float(p[i]), 3)} for i in top]
+    reason = f"{s.describe()} → {contexts[0]['tag']} {contexts[0]['probability']:.2f}"
+    items = [{"track": tracks[i], "score": round(float(score[i]), 4),
+              "fits": {CONTEXT_TAGS[c]: round(float(probs[i, c]), 3) for c in top}} for i in order]  # fmt: skip
+    return {"situation": s.describe(), "device": device, "time": when.isoformat(timespec="minutes"),
+            "contexts": contexts, "reason": reason, "source": source, "items": items}  # fmt: skip
+
+
+def maybe_retrain(user) -> Job | None:
+    """Queue a retraining once CONTEXT_RETRAIN_EVERY listens arrived since the last one (never two at once)."""
+    jobs = Job.objects.filter(kind="retrain_contexts")
+    if jobs.unfinished().exists():
+        return None
+    last = ContextModelVersion.objects.first()
+    since = Listen.objects.filter(created_at__gt=last.trained_at) if last else Listen.objects.all()
+    if since.count() < settings.CONTEXT_RETRAIN_EVERY:
+        return None
+    return create_job(user, "retrain_contexts")
+
+
+def retrain() -> ContextModelVersion:
+    """Fit the situation network and the user-aware tagger on every listen; save both; record the version."""
+    import torch
+
+    listens = list(Listen.objects.select_related("track").order_by("pk"))
+    version = (ContextModelVersion.objects.first().version if ContextModelVersion.objects.exists() else 0) + 1
+    events = [(lis.user_id, Situation(lis.device, lis.local_time.replace(tzinfo=None)), CONTEXT_TAGS.index(lis.context))
+              for lis in listens if lis.context]  # fmt: skip
+    sit = situation.fit(events, version=version)
+    sit_path, tag_path = _paths()
+    sit_path.parent.mkdir(parents=True, exist_ok=True)
+    if sit.net is not None:
+        tmp = sit_path.with_suffix(".tmp")
+        torch.save({"hidden": sit.net[0].out_features, "net": sit.net.state_dict(), "version": version}, tmp)
+        tmp.replace(sit_path)
+    tracks, x = track_features(sorted({lis.track for lis in listens}, key=lambda t: t.pk))
+    row = {t.pk: i for i, t in enumerate(tracks)}
+    feedback = []
+    for lis in listens:
+        if lis.track_id not in row:
+            continue
+        label, weight = user_tagger.ACTION_WEIGHTS[lis.action]
+        if lis.context:
+            contexts = [(CONTEXT_TAGS.index(lis.context), 1.0)]
+        else:  # no word from the user: the situation model's guess, as a softer label
+            p = sit.predict(Situation(lis.device, lis.local_time.replace(tzinfo=None)), lis.user_id)
+            contexts = [(int(c), float(p[c])) for c in np.argsort(-p)[:2] if p[c] >= 0.25]
+        feedback += [user_tagger.Feedback(lis.user_id, row[lis.track_id], c, label, 0.5 * weight * w)
+                     for c, w in contexts]  # fmt: skip
+    details = {"situation_events": len(events), "feedback_rows": len(feedback), "tracks": len(tracks)}
+    if feedback and len(tracks) >= 2:
+        model = user_tagger.fit(x, feedback, version=version)
+        model.save(tag_path)
+        details["tagger_users"] = len(model.users)
+    return ContextModelVersion.objects.create(
+        version=version, listens=len(listens), users=len({lis.user_id for lis in listens}), details=details
+    )
+
+
+def parse_device(value: str | None, user_agent: str) -> str:
+    if not value:
+        return device_from_user_agent(user_agent)
+    if value not in DEVICES:
+        raise ValueError(f"unknown device {value!r}; known: {', '.join(DEVICES)}")
+    return value

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from webapp.listening import views
+
+urlpatterns = [path("", views.now_page, name="now")]

@@ -1,0 +1,14 @@
+"""Retraining the listening-context models (situation network and user-aware tagger) from feedback."""
+
+from __future__ import annotations
+
+from webapp.core.models import Job
+from webapp.listening import services
+from workers.jobs import Progress, job_task
+
+
+@job_task("retrain_contexts", queue="cpu")
+def retrain_contexts(job: Job, progress: Progress) -> dict:
+    progress(0.1, "training")
+    version = services.retrain()
+    return {"version": version.version, "listens": version.listens, **version.details}
