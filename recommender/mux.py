@@ -30,20 +30,25 @@ def write_video(path: str | Path, frames: np.ndarray, fps: float, *, audio: np.n
         for packet in vstream.encode(None):
             out.mux(packet)
         if astream is not None:
-            fmt = astream.codec_context.format.name
-            step = 1024
-            pts = 0
-            for start in range(0, len(audio), step):
-                chunk = np.ascontiguousarray(audio[start : start + step].astype(np.float32)[None, :])
-                frame = av.AudioFrame.from_ndarray(chunk, format="fltp" if fmt == "fltp" else "flt", layout="mono")
-                frame.sample_rate = sr
-                frame.pts = pts
-                pts += chunk.shape[1]
-                for packet in astream.encode(frame):
-                    out.mux(packet)
-            for packet in astream.encode(None):
-                out.mux(packet)
+            encode_mono(out, astream, audio, sr)
     return path
+
+
+def encode_mono(out, astream, audio: np.ndarray, sr: int, *, step: int = 1024) -> None:
+    """Encode mono float ``audio`` into the open container's audio stream, then flush it."""
+    import av
+
+    fmt = "fltp" if astream.codec_context.format.name == "fltp" else "flt"
+    pts = 0
+    for start in range(0, len(audio), step):
+        chunk = np.ascontiguousarray(audio[start : start + step].astype(np.float32)[None, :])
+        frame = av.AudioFrame.from_ndarray(chunk, format=fmt, layout="mono")
+        frame.sample_rate, frame.pts = sr, pts
+        pts += chunk.shape[1]
+        for packet in astream.encode(frame):
+            out.mux(packet)
+    for packet in astream.encode(None):
+        out.mux(packet)
 
 
 MP4_VIDEO_CODECS = {"h264", "hevc", "mpeg4", "av1", "vp9"}
@@ -100,15 +105,5 @@ def mux_soundtrack(video_path: str | Path, out_path: str | Path, audio: np.ndarr
                     out.mux(packet)
             for packet in vout.encode(None):
                 out.mux(packet)
-        audio = np.asarray(audio[: int(round(duration * sr))], dtype=np.float32)
-        pts = 0
-        for start in range(0, len(audio), 1024):
-            chunk = np.ascontiguousarray(audio[start : start + 1024][None, :])
-            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
-            frame.sample_rate, frame.pts = sr, pts
-            pts += chunk.shape[1]
-            for packet in aout.encode(frame):
-                out.mux(packet)
-        for packet in aout.encode(None):
-            out.mux(packet)
+        encode_mono(out, aout, np.asarray(audio[: int(round(duration * sr))], dtype=np.float32), sr)
     return out_path

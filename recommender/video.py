@@ -32,17 +32,24 @@ class Frames:
     has_audio: bool
 
 
+def _open_video(path: Path):
+    """The open container and its first video stream; MediaError for an empty file or one with no picture."""
+    if not path.is_file() or path.stat().st_size == 0:
+        raise MediaError(f"{path.name}: empty or missing file")
+    container = _open_av(path)
+    if not container.streams.video:
+        container.close()
+        raise MediaError(f"{path.name}: has no video stream")
+    return container, container.streams.video[0]
+
+
 def decode_frames(path: str | Path, *, fps: float = SAMPLE_FPS, width: int = WIDTH) -> Frames:
     """Frames at ``fps`` (the decoded frame nearest each sample time), downscaled to ``width`` pixels wide."""
     path = Path(path)
-    if not path.is_file() or path.stat().st_size == 0:
-        raise MediaError(f"{path.name}: empty or missing file")
     import av
 
-    with _open_av(path) as container:
-        if not container.streams.video:
-            raise MediaError(f"{path.name}: has no video stream")
-        stream = container.streams.video[0]
+    container, stream = _open_video(path)
+    with container:
         stream.thread_type = "AUTO"
         has_audio = bool(container.streams.audio)
         height = max(2, int(round(width * stream.codec_context.height / max(1, stream.codec_context.width) / 2)) * 2)
@@ -110,13 +117,8 @@ class VideoInfo:
 
 def probe_video(path: str | Path) -> VideoInfo:
     """Size, rate, codec and duration of the first video stream, without decoding; MediaError otherwise."""
-    path = Path(path)
-    if not path.is_file() or path.stat().st_size == 0:
-        raise MediaError(f"{path.name}: empty or missing file")
-    with _open_av(path) as container:
-        if not container.streams.video:
-            raise MediaError(f"{path.name}: has no video stream")
-        stream = container.streams.video[0]
+    container, stream = _open_video(Path(path))
+    with container:
         ctx = stream.codec_context
         if not ctx.width or not ctx.height:
             raise MediaError(f"{path.name}: the video stream has no picture size (corrupt or truncated?)")

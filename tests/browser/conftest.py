@@ -52,3 +52,16 @@ def signed_in(page, live_server, django_user_model):
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     return page
+
+
+@pytest.fixture
+def clean_indexes():
+    """No index files left from an earlier run: the live server and the workers start from an empty catalog."""
+    from django.conf import settings
+
+    from webapp.catalog import indexes
+
+    shutil.rmtree(settings.INDEX_DIR, ignore_errors=True)
+    for cache in (indexes.track_index, indexes.section_index, indexes.xm_track_index, indexes.xm_section_index):
+        cache.cache_clear()
+    yield

@@ -1,8 +1,5 @@
-import shutil
-
 import pytest
 import soundfile as sf
-from django.conf import settings
 from django.core.management import call_command
 
 from recommender.synth.music import make_song
@@ -10,16 +7,6 @@ from tests.conftest import wait_until
 from webapp.catalog.models import Track, TrackState
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
-
-
-@pytest.fixture
-def clean_indexes():
-    from webapp.catalog import indexes
-
-    shutil.rmtree(settings.INDEX_DIR, ignore_errors=True)
-    for cache in (indexes.track_index, indexes.section_index, indexes.xm_track_index, indexes.xm_section_index):
-        cache.cache_clear()
-    yield
 
 
 def test_upload_in_the_browser_and_browse_the_track(signed_in, live_server, workers, clean_indexes, tmp_path):

@@ -1,8 +1,5 @@
-import shutil
-
 import numpy as np
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from recommender.analysis import analyze
@@ -13,16 +10,6 @@ from tests.conftest import wait_until
 from webapp.catalog.models import Track, TrackState
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
-
-
-@pytest.fixture
-def clean_indexes():
-    from webapp.catalog import indexes
-
-    shutil.rmtree(settings.INDEX_DIR, ignore_errors=True)
-    for cache in (indexes.track_index, indexes.section_index, indexes.xm_track_index, indexes.xm_section_index):
-        cache.cache_clear()
-    yield
 
 
 def test_upload_a_video_get_soundtracks_play_one_and_render_a_preview(
