@@ -118,3 +118,10 @@ def test_another_users_private_track_is_unknown(api, other_user, user):
                                    file="p.wav")  # fmt: skip
     res = api.post("/api/listens/", {"track": private.pk, "action": "play"}, format="json")
     assert res.status_code == 400 and "no such track" in str(res.json()["track"])
+
+
+def test_pages_render(client, user):
+    client.force_login(user)
+    for url in ("/now/", "/videos/", "/"):
+        res = client.get(url)
+        assert res.status_code == 200 and b"For now" in res.content, url
