@@ -29,6 +29,7 @@ class EncoderConfig:
     n_mels: int = N_MELS
     channels: tuple[int, ...] = (16, 32, 64, 64)
     dim: int = 128
+    bins: int = 1  # ordered time bins in the pooling (see AutoPool)
 
 
 def log_mel(y: np.ndarray, sr: int = SR, *, power: np.ndarray | None = None) -> np.ndarray:
@@ -45,18 +46,39 @@ def log_mel(y: np.ndarray, sr: int = SR, *, power: np.ndarray | None = None) -> 
 
 
 class AutoPool(nn.Module):
-    """Softmax-weighted mean over time with a learned sharpness per channel (0: mean, large: max)."""
+    """Softmax-weighted mean over time with a learned sharpness per channel (0: mean, large: max).
 
-    def __init__(self, channels: int) -> None:
+    With ``bins`` > 1 the (masked) span is cut into that many equal parts in time, each pooled on its own and
+    concatenated ``(batch, channels * bins)``: the vector then keeps the order of what happens in the span
+    (quiet then loud is not loud then quiet), which plain pooling throws away.
+    """
+
+    def __init__(self, channels: int, bins: int = 1) -> None:
         super().__init__()
         self.alpha = nn.Parameter(torch.ones(channels))
+        self.bins = bins
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """``x`` ``(batch, channels, time)``; ``mask`` ``(batch, time)`` True where frames count."""
+    def _pool(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         logits = x * self.alpha[None, :, None]
         if mask is not None:
             logits = logits.masked_fill(~mask[:, None, :], float("-inf"))
         return (torch.softmax(logits, dim=-1) * x).sum(dim=-1)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``x`` ``(batch, channels, time)``; ``mask`` ``(batch, time)`` True where frames count."""
+        if self.bins == 1:
+            return self._pool(x, mask)
+        if mask is None:
+            mask = torch.ones(x.shape[0], x.shape[-1], dtype=torch.bool, device=x.device)
+        position = mask.long().cumsum(-1) - 1
+        count = mask.long().sum(-1, keepdim=True).clamp(min=1)
+        which = position * self.bins // count
+        parts = []
+        for b in range(self.bins):
+            part = mask & (which == b)
+            part = torch.where(part.any(-1, keepdim=True), part, mask)  # a span shorter than the bins
+            parts.append(self._pool(x, part))
+        return torch.cat(parts, dim=1)
 
 
 class AudioEncoder(nn.Module):
@@ -71,8 +93,8 @@ class AudioEncoder(nn.Module):
             in_ch = out_ch
         self.trunk = nn.Sequential(*layers)
         self.temporal = nn.Sequential(nn.Conv1d(in_ch, config.dim, 3, padding=1), nn.ReLU())
-        self.pool = AutoPool(config.dim)
-        self.head = nn.Linear(config.dim, config.dim)
+        self.pool = AutoPool(config.dim, config.bins)
+        self.head = nn.Linear(config.dim * config.bins, config.dim)
         self.register_buffer("mel_mean", torch.zeros(1))
         self.register_buffer("mel_std", torch.ones(1))
 

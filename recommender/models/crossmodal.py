@@ -26,6 +26,7 @@ class CrossModalConfig:
     video_hidden: int = 64
     n_video_features: int = N_FEATURES
     video_fps: float = SAMPLE_FPS
+    bins: int = 1  # ordered time bins in both branches' pooling (see AutoPool)
 
 
 class VideoBranch(nn.Module):
@@ -36,8 +37,8 @@ class VideoBranch(nn.Module):
             nn.Conv1d(config.n_video_features, h, 3, padding=1), nn.ReLU(),
             nn.Conv1d(h, 2 * h, 3, padding=1), nn.ReLU(),
         )  # fmt: skip
-        self.pool = AutoPool(2 * h)
-        self.head = nn.Linear(2 * h, config.dim)
+        self.pool = AutoPool(2 * h, config.bins)
+        self.head = nn.Linear(2 * h * config.bins, config.dim)
         self.register_buffer("feat_mean", torch.zeros(config.n_video_features))
         self.register_buffer("feat_std", torch.ones(config.n_video_features))
 
@@ -52,7 +53,7 @@ class CrossModal(nn.Module):
         super().__init__()
         self.config = config = config or CrossModalConfig()
         self.video = VideoBranch(config)
-        self.audio = AudioEncoder(EncoderConfig(dim=config.dim))
+        self.audio = AudioEncoder(EncoderConfig(dim=config.dim, bins=config.bins))
 
     def embed_video(self, feats: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         return self.video(feats, mask)

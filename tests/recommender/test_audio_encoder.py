@@ -47,3 +47,19 @@ def test_a_few_training_steps_lower_the_loss_and_beat_random(songs):
 def test_training_needs_two_tracks(songs):
     with pytest.raises(ValueError, match="at least two tracks"):
         train(songs[:1], TrainConfig(steps=1))
+
+
+def test_binned_pooling_keeps_order_and_plain_pooling_does_not():
+    import torch
+
+    from recommender.models.audio_encoder import AutoPool
+
+    x = torch.linspace(0, 1, 16).repeat(1, 3, 1)  # rising over time, 3 channels
+    rev = torch.flip(x, dims=[-1])
+    plain, binned = AutoPool(3), AutoPool(3, bins=4)
+    assert torch.allclose(plain(x), plain(rev))
+    assert binned(x).shape == (1, 12) and not torch.allclose(binned(x), binned(rev))
+    mask = torch.zeros(1, 16, dtype=torch.bool)
+    mask[0, 5:7] = True  # a span shorter than the bins still pools (each bin falls back to the span)
+    out = binned(x, mask)
+    assert torch.isfinite(out).all() and out[0, :3].min() >= x[0, 0, 5] - 1e-6

@@ -18,11 +18,13 @@ class Command(BaseCommand):
         parser.add_argument("--steps", type=int, default=crossmodal.CrossTrainConfig.steps)
         parser.add_argument("--loss", choices=["triplet", "infonce"], default="triplet")
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--bins", type=int, default=crossmodal.DEFAULT_BINS, help="ordered time bins in pooling")
 
     def handle(self, *args, videos: Path, eval: Path | None, out: Path | None, steps: int, loss: str, seed: int,
-               **options) -> None:  # fmt: skip
+               bins: int, **options) -> None:  # fmt: skip
         argv = ["--videos", str(videos), "--out", str(out or settings.CROSSMODAL_MODEL_PATH), "--steps", str(steps),
-                "--loss", loss, "--seed", str(seed), "--audio-init", str(settings.AUDIO_MODEL_PATH)]  # fmt: skip
+                "--loss", loss, "--seed", str(seed), "--audio-init", str(settings.AUDIO_MODEL_PATH),
+                "--bins", str(bins)]  # fmt: skip
         if eval:
             argv += ["--eval", str(eval)]
         crossmodal.main(argv)
