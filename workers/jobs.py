@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from celery import Task
@@ -33,6 +34,19 @@ REGISTRY: dict[str, Task] = {}
 
 class JobError(Exception):
     """A failure whose message is meant for the user (bad input, nothing to do)."""
+
+
+def target_row(job: Job, model):
+    """The job's object, fresh from the database; JobError when it was deleted meanwhile."""
+    row = model.objects.filter(pk=job.target_id).first()
+    if row is None:
+        raise JobError(f"the {model._meta.verbose_name} was deleted")
+    return row
+
+
+def features_path(row) -> Path:
+    """Where a stage leaves features for the next (e.g. track-12.npy): the next stage then needs no decoding."""
+    return settings.MEDIA_ROOT / "features" / f"{row._meta.model_name}-{row.pk}.npy"
 
 
 class JobLost(Exception):

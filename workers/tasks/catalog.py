@@ -17,23 +17,12 @@ from webapp.catalog import services
 from webapp.catalog.models import Section, Track, TrackState, to_bytes
 from webapp.core.jobs import create_job
 from webapp.core.models import Job
-from workers.jobs import JobError, Progress, job_task
-
-
-def _features_path(track: Track):
-    return settings.MEDIA_ROOT / "features" / f"track-{track.pk}.npy"
-
-
-def _track(job: Job) -> Track:
-    track = Track.objects.filter(pk=job.target_id).first()
-    if track is None:
-        raise JobError("the track was deleted")
-    return track
+from workers.jobs import JobError, Progress, features_path, job_task, target_row
 
 
 @job_task("analyze_track", queue="cpu")
 def analyze_track(job: Job, progress: Progress) -> dict:
-    track = _track(job)
+    track = target_row(job, Track)
     Track.objects.filter(pk=track.pk).update(state=TrackState.ANALYZING, error="")
     try:
         y = load_audio(track.file.path, sr=ANALYSIS_SR, max_seconds=settings.MAX_TRACK_SECONDS)
@@ -44,7 +33,7 @@ def analyze_track(job: Job, progress: Progress) -> dict:
     result = analyze(y, ANALYSIS_SR, spec=spec)
     progress(0.8, "analysed")
     mel = enc.log_mel(y, ANALYSIS_SR, power=spec.power)
-    path = _features_path(track)
+    path = features_path(track)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, mel.astype(np.float16))  # for the embedding step, which then needs no decoding
     with transaction.atomic():
@@ -65,8 +54,8 @@ def analyze_track(job: Job, progress: Progress) -> dict:
 
 @job_task("embed_track", queue="gpu")
 def embed_track(job: Job, progress: Progress) -> dict:
-    track = _track(job)
-    path = _features_path(track)
+    track = target_row(job, Track)
+    path = features_path(track)
     if path.exists():
         mel = np.load(path).astype(np.float32)
     else:  # features lost (e.g. another machine): decode again

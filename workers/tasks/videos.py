@@ -19,31 +19,20 @@ from webapp.core.jobs import create_job
 from webapp.core.models import Job
 from webapp.videos.models import Preview, PreviewState, Video, VideoState
 from webapp.videos.services import video_tags
-from workers.jobs import JobError, Progress, job_task
+from workers.jobs import JobError, Progress, features_path, job_task, target_row
 
 PREVIEW_SR = 44100
 
 
-def _features_path(video: Video):
-    return settings.MEDIA_ROOT / "features" / f"video-{video.pk}.npy"
-
-
-def _video(job: Job) -> Video:
-    video = Video.objects.filter(pk=job.target_id).first()
-    if video is None:
-        raise JobError("the video was deleted")
-    return video
-
-
 @job_task("analyze_video", queue="cpu")
 def analyze_video(job: Job, progress: Progress) -> dict:
-    video = _video(job)
+    video = target_row(job, Video)
     Video.objects.filter(pk=video.pk).update(state=VideoState.ANALYZING, error="")
     try:
         result = analyse_video_file(video.file.path, progress=progress.span(0.0, 0.9))
     except MediaError as exc:
         raise JobError(str(exc))
-    path = _features_path(video)
+    path = features_path(video)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, result.features)  # for the embedding step, which then needs no decoding
     hop = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.25
@@ -59,11 +48,11 @@ def analyze_video(job: Job, progress: Progress) -> dict:
 
 @job_task("embed_video", queue="gpu")
 def embed_video(job: Job, progress: Progress) -> dict:
-    video = _video(job)
+    video = target_row(job, Video)
     model = crossmodal(str(settings.CROSSMODAL_MODEL_PATH))
     if model is None:
         raise JobError(f"no cross-modal model at {settings.CROSSMODAL_MODEL_PATH}: run `manage.py train_crossmodal`")
-    path = _features_path(video)
+    path = features_path(video)
     # Features lost (e.g. written on another machine): describe the frames again.
     feats = np.load(path) if path.exists() else analyse_video_file(video.file.path).features
     clip, shots = embed_video_spans(model, feats, [tuple(s) for s in video.shots], device=get_device())
