@@ -15,6 +15,7 @@ def test_upload_in_the_browser_and_browse_the_track(signed_in, live_server, work
     wait_until(lambda: Track.objects.filter(state=TrackState.READY).count() == 2, 120, what="seeded tracks")
     page = signed_in
     page.click("text=Catalog")
+    page.wait_for_selector("#track-rows tr")  # the page's script has run: the file input is listened to
     path = tmp_path / "My Band - First Light.flac"
     sf.write(path, make_song(31, max_seconds=30).audio, 22050)
     page.set_input_files("#file", str(path))

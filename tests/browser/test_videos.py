@@ -25,6 +25,7 @@ def test_upload_a_video_get_soundtracks_play_one_and_render_a_preview(
 
     page = signed_in
     page.click("text=Videos")
+    page.wait_for_selector("#video-rows tr")  # the page's script has run: the file input is listened to
     page.set_input_files("#file", str(path))
     page.wait_for_url("**/videos/*/", timeout=60_000)
     page.wait_for_function("document.getElementById('analysis-progress').dataset.state === 'done'", timeout=120_000)
