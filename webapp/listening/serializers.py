@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from recommender.context.situation import DEVICES
 from recommender.context.tags import CONTEXT_TAGS
+from webapp.catalog.models import Track
 from webapp.catalog.serializers import TrackSerializer
 from webapp.listening.models import Action, Listen
 
@@ -28,6 +29,13 @@ class ListenSerializer(serializers.ModelSerializer):
         model = Listen
         fields = ["id", "track", "action", "context", "device", "time", "local_time", "created_at"]
         read_only_fields = ["id", "local_time", "created_at"]
+        extra_kwargs = {"track": {"error_messages": {"does_not_exist": "no such track: {pk_value}"}}}
+
+    def validate_track(self, track: Track) -> Track:
+        """Only tracks the user can see: another user's private track is as unknown as a missing one."""
+        if not Track.objects.visible_to(self.context["request"].user).filter(pk=track.pk).exists():
+            raise serializers.ValidationError(f"no such track: {track.pk}")
+        return track
 
     def validate_time(self, value: str) -> datetime:
         return parse_local_time(value)

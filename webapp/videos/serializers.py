@@ -24,7 +24,11 @@ class VideoSerializer(serializers.ModelSerializer):
         read_only_fields = [f for f in fields if f != "title"]
 
     def _job(self, video: Video) -> Job | None:
-        return Job.objects.filter(target_type__model="video", target_id=video.pk).order_by("-pk").first()
+        """The video's latest job, looked up once per video (both fields below need it)."""
+        cache = self.context.setdefault("_video_jobs", {})
+        if video.pk not in cache:
+            cache[video.pk] = Job.objects.filter(target_type__model="video", target_id=video.pk).order_by("-pk").first()
+        return cache[video.pk]
 
     def get_job(self, video: Video) -> int | None:
         job = self._job(video)

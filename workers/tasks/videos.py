@@ -79,9 +79,8 @@ def render_preview(job: Job, progress: Progress) -> dict:
         raise JobError(str(exc))
     progress(0.4, "decoded the track")
     start = int(preview.offset * PREVIEW_SR)
-    excerpt = y[start : start + int((video.duration or 0) * PREVIEW_SR) + PREVIEW_SR]
-    excerpt = with_fades(excerpt[: int((video.duration or 0) * PREVIEW_SR)] if video.duration else excerpt,
-                         PREVIEW_SR)  # fmt: skip
+    end = start + int(video.duration * PREVIEW_SR) if video.duration else len(y)
+    excerpt = with_fades(y[start:end], PREVIEW_SR)
     out = settings.MEDIA_ROOT / "previews" / f"preview-{preview.pk}.mp4"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".part.mp4")
