@@ -1,4 +1,4 @@
-# One image for the web app and both workers (docker-compose.yml picks the command).
+# One image for the web app and both workers (docker-compose.yml picks the command: scripts/serve <name>).
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
@@ -10,4 +10,4 @@ USER segue
 ENV SEGUE_VAR_DIR=/data/var MEDIA_ROOT=/data/media INDEX_DIR=/data/indexes STATIC_ROOT=/app/static
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "webapp.wsgi", "-b", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--timeout", "120"]
+CMD ["scripts/serve", "web"]
