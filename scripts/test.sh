@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, every test on the embedded broker, then the worker tests on Redis.
-# With SEGUE_STRICT_TESTS=1 (CI), a missing redis-server or chromium is an error, not a skip.
+# The first pass includes the scale-out tests (tests/e2e, marker `scaleout`): they start PostgreSQL, Redis,
+# gunicorn and both workers through scripts/serve, as docker-compose.yml does (scripts/stack.py).
+# With SEGUE_STRICT_TESTS=1 (CI), a missing redis-server, postgresql or chromium is an error, not a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
