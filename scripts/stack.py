@@ -258,10 +258,9 @@ class Stack:
 
     def close(self) -> None:
         """Stop every process (the application first, then the broker and the database)."""
-        order = [n for n in (*APP_PROCS, "redis", "postgres") if n in self.procs]
-        for name in order:
+        for group in (APP_PROCS, ("redis", "postgres")):
             with contextlib.suppress(Exception):
-                self.stop(name, grace=10.0)
+                self._stop([n for n in group if n in self.procs], grace=5.0)
         for f in self._log_files.values():
             with contextlib.suppress(Exception):
                 f.close()
@@ -308,19 +307,25 @@ class Stack:
 
     def stop(self, name: str, grace: float = 15.0) -> None:
         """Stop ``name`` politely (SIGTERM; SIGINT for PostgreSQL's fast shutdown), SIGKILL after ``grace``."""
-        proc = self.procs.get(name)
-        if proc is None:
-            return
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGINT if name == "postgres" else signal.SIGTERM)
+        if name in self.procs:
+            self._stop([name], grace)
+
+    def _stop(self, names: list[str], grace: float) -> None:
+        """Signal all of ``names`` at once, wait for them together, then SIGKILL whatever is left."""
+        procs = [(name, self.procs[name]) for name in names]
+        for name, proc in procs:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGINT if name == "postgres" else signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for _, proc in procs:
             with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(grace)
-        # Whatever is left in its group (e.g. pool children) goes too.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(10)
+                proc.wait(max(0.1, deadline - time.monotonic()))
+        for _, proc in procs:  # whatever is left in its group (e.g. pool children) goes too
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(10)
 
     def log_path(self, name: str) -> Path:
         return self.logdir / f"{name}.log"

@@ -23,6 +23,9 @@ def test_compose_has_scale_out_services_and_env():
     assert {"postgres", "redis", "web", "worker-cpu", "worker-gpu"} <= services.keys()
     for name in ("web", "worker-cpu", "worker-gpu"):
         assert services[name]["command"] == ["scripts/serve", name]
+        # the schema exists before any of them starts (a worker's heartbeat needs its table)
+        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    assert services["migrate"]["command"] == ["scripts/serve", "migrate"] and services["migrate"]["restart"] == "no"
     assert "-Q cpu " in serve_print("worker-cpu") and "-Q gpu " in serve_print("worker-gpu")
     gpu = services["worker-gpu"]["deploy"]["resources"]["reservations"]["devices"][0]
     assert gpu["driver"] == "nvidia" and "gpu" in gpu["capabilities"]

@@ -20,6 +20,7 @@ SCALEOUT_ENV = {
     "JOB_LEASE_SECONDS": "5",
     "CELERY_VISIBILITY_TIMEOUT": "8",
     "WORKER_HEARTBEAT_SECONDS": "1",
+    "CONTEXT_RETRAIN_EVERY": "3",  # the test's three listens retrain the context models on the cpu worker
 }
 
 
