@@ -17,8 +17,8 @@ from tests.conftest import need
 SCALEOUT_ENV = {
     "WEB_WORKERS": "2",
     "CPU_WORKER_CONCURRENCY": "2",
-    "JOB_LEASE_SECONDS": "5",
-    "CELERY_VISIBILITY_TIMEOUT": "8",
+    "JOB_LEASE_SECONDS": "10",  # long enough that a busy, live run never loses its lease on a loaded machine
+    "CELERY_VISIBILITY_TIMEOUT": "15",
     "WORKER_HEARTBEAT_SECONDS": "1",
     "CONTEXT_RETRAIN_EVERY": "3",  # the test's three listens retrain the context models on the cpu worker
 }
