@@ -40,6 +40,26 @@ def wait_until(predicate: Callable[[], object], timeout: float, interval: float 
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+# --- seeds for tests of learned behaviour --------------------------------------------------------
+
+
+def learned_seeds() -> list[int]:
+    """``SEGUE_TEST_SEEDS`` (e.g. ``0,1,2,3,4``; default ``0``): the seeds every learned-behaviour test runs under."""
+    return [int(s) for s in os.environ.get("SEGUE_TEST_SEEDS", "0").split(",") if s.strip()]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that takes ``seed`` checks learned behaviour: it runs once per seed in ``SEGUE_TEST_SEEDS``."""
+    if "seed" in metafunc.fixturenames:
+        metafunc.parametrize("seed", learned_seeds())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "seed" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.learned)
+
+
 @pytest.fixture
 def user(db):
     return UserFactory(username="alice")

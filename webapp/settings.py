@@ -223,6 +223,9 @@ ALIGNMENT_METHOD = env("ALIGNMENT_METHOD", default="rigid")
 ALIGNMENT_CANDIDATES = env.int("ALIGNMENT_CANDIDATES", default=500)
 STRUCTURE_WEIGHT = env.float("STRUCTURE_WEIGHT", default=1.0)  # measured: docs/benchmarks.md
 
+# Every training run (context models, taggers, drum critic, encoders) is seeded with this (recommender/seeding.py).
+TRAINING_SEED = env.int("SEGUE_SEED", default=0)
+
 # --- Listening contexts ---------------------------------------------------------------------
 CONTEXT_MODEL_DIR = Path(env("CONTEXT_MODEL_DIR", default=str(VAR_DIR / "models" / "contexts")))
 CONTEXT_RETRAIN_EVERY = env.int("CONTEXT_RETRAIN_EVERY", default=50)  # new listens before retraining

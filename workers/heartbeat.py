@@ -32,10 +32,13 @@ def beat(hostname: str, queues: list[str], device: str) -> None:
 
 def _loop(hostname: str, queues: list[str]) -> None:
     device = device_name()
-    WorkerHeartbeat.objects.filter(hostname=hostname).delete()  # a restart starts a fresh record
+    fresh = False
     while not _stop.is_set():
-        try:
+        try:  # a failure (e.g. the tables are not migrated yet) is logged and tried again, never fatal
             close_old_connections()
+            if not fresh:  # a restart starts a fresh record
+                WorkerHeartbeat.objects.filter(hostname=hostname).delete()
+                fresh = True
             beat(hostname, queues, device)
             if settings.JOB_REAPER and (n := jobs.requeue_lost()):
                 log.warning("re-queued %d job(s) whose worker was lost", n)

@@ -93,12 +93,12 @@ def evaluate(*, seed: int = 0, n_users: int = 80, n_tracks: int = 400, sessions:
     warm_tracks = tracks[n_tracks // 5 :]
     rows, events = simulate(world, warm_users, warm_tracks, sessions)
     # Situation model: explicit contexts are labels (implicit sessions would need the model's own guess).
-    sit = situation.fit([(u, s, c) for u, s, c, explicit in events if explicit])
+    sit = situation.fit([(u, s, c) for u, s, c, explicit in events if explicit], seed=seed)
     feedback = []
     for u, t, c, action, explicit in rows:
         label, weight = user_tagger.ACTION_WEIGHTS[action]
         feedback.append(user_tagger.Feedback(int(u), t, c, label, weight if explicit else 0.5 * weight))
-    tagger = user_tagger.fit(world.features, feedback)
+    tagger = user_tagger.fit(world.features, feedback, seed=seed)
     likes = np.zeros(n_tracks)
     for _, t, _, action, _ in rows:
         likes[t] += action == "like"

@@ -15,6 +15,7 @@ from datetime import datetime
 import numpy as np
 
 from recommender.context.tags import CONTEXT_TAGS
+from recommender.seeding import deterministic
 
 DEVICES: tuple[str, ...] = ("mobile", "desktop", "tablet", "speaker", "car", "tv", "other")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -115,9 +116,14 @@ def fit(events: list[tuple[int, Situation, int]], *, epochs: int = 300, hidden: 
         model.history.setdefault(user, []).append((s, ctx))
     if len(events) < 30:
         return model
+    with deterministic(seed):
+        model.net = _train_net(events, epochs=epochs, hidden=hidden)
+    return model
+
+
+def _train_net(events: list[tuple[int, Situation, int]], *, epochs: int, hidden: int):
     import torch
 
-    torch.manual_seed(seed)
     x = torch.from_numpy(np.stack([situation_features(s) for _, s, _ in events]))
     y = torch.tensor([c for _, _, c in events])
     net = torch.nn.Sequential(torch.nn.Linear(N_FEATURES, hidden), torch.nn.ReLU(),
@@ -128,5 +134,4 @@ def fit(events: list[tuple[int, Situation, int]], *, epochs: int = 300, hidden: 
         loss = torch.nn.functional.cross_entropy(net(x), y)
         loss.backward()
         opt.step()
-    model.net = net.eval()
-    return model
+    return net.eval()

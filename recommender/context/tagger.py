@@ -13,6 +13,8 @@ import numpy as np
 
 from recommender.context.tags import CONTEXT_TAGS, TrackTraits
 
+N_TRAITS = 3  # the trailing columns of :func:`features`: tempo, loudness, mode
+
 
 def trait_features(t: TrackTraits) -> np.ndarray:
     return np.array([t.tempo / 100 - 1.2, (t.loudness + 25) / 10, 1.0 if t.minor else -1.0], dtype=np.float32)

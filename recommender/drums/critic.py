@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from recommender.seeding import deterministic
+
 
 @dataclass
 class CriticConfig:
@@ -29,7 +31,7 @@ class EnsembleCritic:
     """``members`` two-layer networks evaluated as one batched computation."""
 
     def __init__(self, n_features: int, config: CriticConfig, seed: int) -> None:
-        self.cfg = config
+        self.cfg, self.seed = config, seed
         gen = torch.Generator().manual_seed(seed)
         e, h = config.members, config.hidden
         # All members' first layers side by side: one (F, members*hidden) matmul evaluates the ensemble.
@@ -51,7 +53,14 @@ class EnsembleCritic:
         return ((hidden * self.w2).sum(-1) + self.b2).T
 
     def fit(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray, reference: np.ndarray) -> None:
-        """Train on features ``x`` ``(n, F)``, labels ``y`` in [0, 1]; ``reference`` sets the standardisation."""
+        """Train on features ``x`` ``(n, F)``, labels ``y`` in [0, 1]; ``reference`` sets the standardisation.
+
+        One thread and deterministic kernels: the same ratings give the same critic on any CPU.
+        """
+        with deterministic(self.seed, threads=1):
+            self._fit(x, y, sample_weight, reference)
+
+    def _fit(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray, reference: np.ndarray) -> None:
         ref = torch.from_numpy(reference)
         self.mean, self.scale = ref.mean(0), ref.std(0) + 1e-3
         xt, yt = torch.from_numpy(x), torch.from_numpy(y.astype(np.float32))

@@ -19,6 +19,7 @@ import torch
 
 from recommender.device import get_device
 from recommender.models import audio_encoder as enc
+from recommender.seeding import deterministic
 from recommender.training.loop import fit
 
 
@@ -30,6 +31,7 @@ class TrainConfig:
     margin: float = 0.3
     lr: float = 2e-3
     seed: int = 0
+    threads: int = 2  # torch intra-op threads, pinned so that results do not depend on the machine
 
 
 def excerpt_pairs(mels: Sequence[np.ndarray], idx: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
@@ -84,11 +86,25 @@ def train(
     progress: Callable[[float, str], None] | None = None,
     model: enc.AudioEncoder | None = None,
 ) -> tuple[enc.AudioEncoder, list[float]]:
-    """Train on log-mels ``(N_MELS, frames)`` of at least two tracks; returns the model and the loss per step."""
+    """Train on log-mels ``(N_MELS, frames)`` of at least two tracks; returns the model and the loss per step.
+
+    Seeded and deterministic (:func:`recommender.seeding.deterministic`): the same config gives the same model.
+    """
+    cfg = config or TrainConfig()
+    with deterministic(cfg.seed, threads=cfg.threads):
+        return _train(mels, cfg, progress=progress, model=model)
+
+
+def _train(
+    mels: Sequence[np.ndarray],
+    config: TrainConfig | None = None,
+    *,
+    progress: Callable[[float, str], None] | None = None,
+    model: enc.AudioEncoder | None = None,
+) -> tuple[enc.AudioEncoder, list[float]]:
     cfg = config or TrainConfig()
     if len(mels) < 2:
         raise ValueError("training needs at least two tracks")
-    torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     device = get_device()

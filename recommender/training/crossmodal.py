@@ -23,6 +23,7 @@ from recommender.device import get_device
 from recommender.media import MediaError, load_audio
 from recommender.models import audio_encoder as enc
 from recommender.models import crossmodal as cm
+from recommender.seeding import deterministic
 from recommender.training.loop import fit
 from recommender.video import SAMPLE_FPS, decode_frames, frame_features
 
@@ -52,6 +53,7 @@ class CrossTrainConfig:
     temperature: float = 0.07
     lr: float = 1e-3
     seed: int = 0
+    threads: int = 2  # torch intra-op threads, pinned so that results do not depend on the machine
 
 
 def load_clip(path: str | Path) -> Clip:
@@ -116,10 +118,19 @@ def train(
     clips: Sequence[Clip], config: CrossTrainConfig | None = None, *, audio_init: str | Path | None = None,
     progress: Callable[[float, str], None] | None = None, model_config: cm.CrossModalConfig | None = None,
 ) -> tuple[cm.CrossModal, list[float]]:  # fmt: skip
+    """Train the two-branch model on clips; seeded and deterministic, so one config gives one model."""
+    cfg = config or CrossTrainConfig()
+    with deterministic(cfg.seed, threads=cfg.threads):
+        return _train(clips, cfg, audio_init=audio_init, progress=progress, model_config=model_config)
+
+
+def _train(
+    clips: Sequence[Clip], config: CrossTrainConfig | None = None, *, audio_init: str | Path | None = None,
+    progress: Callable[[float, str], None] | None = None, model_config: cm.CrossModalConfig | None = None,
+) -> tuple[cm.CrossModal, list[float]]:  # fmt: skip
     cfg = config or CrossTrainConfig()
     if len(clips) < 2:
         raise ValueError("training needs at least two clips")
-    torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     device = get_device()
     model = cm.CrossModal(model_config)

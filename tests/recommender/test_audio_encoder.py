@@ -34,14 +34,26 @@ def test_other_excerpt_of_same_track_ranks_first(songs):
 
 
 @pytest.mark.slow
-def test_a_few_training_steps_lower_the_loss_and_beat_random(songs):
-    torch.manual_seed(0)
-    untrained = enc.AudioEncoder().eval()
-    model, losses = train(songs, TrainConfig(steps=60, batch_tracks=10, seed=1))
-    assert np.mean(losses[-10:]) < np.mean(losses[:10])
+def test_a_few_training_steps_beat_the_untrained_model_and_random(songs, seed):
+    """Behaviour, not the loss: semi-hard mining makes later batches harder, so the loss need not fall."""
+    torch.manual_seed(seed)
+    untrained = excerpt_retrieval(enc.AudioEncoder().eval(), songs)
+    model, losses = train(songs, TrainConfig(steps=60, batch_tracks=10, seed=1 + seed))
+    assert np.isfinite(losses).all()
     trained = excerpt_retrieval(model, songs)
     assert trained["recall@1"] > 2 * trained["random@1"], trained
-    assert trained["recall@5"] >= excerpt_retrieval(untrained, songs)["recall@5"] - 0.1
+    assert trained["recall@1"] > untrained["recall@1"], (trained, untrained)
+    assert trained["recall@5"] >= untrained["recall@5"] + 0.2, (trained, untrained)
+
+
+def test_training_is_reproducible(songs):
+    """Same seed, same model: a second run gives bit-identical weights, and the caller's threads survive."""
+    threads = torch.get_num_threads()
+    cfg = TrainConfig(steps=3, batch_tracks=4, seed=7)
+    a, _ = train(songs[:4], cfg)
+    b, _ = train(songs[:4], cfg)
+    assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
+    assert torch.get_num_threads() == threads
 
 
 def test_training_needs_two_tracks(songs):

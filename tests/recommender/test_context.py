@@ -13,8 +13,8 @@ def test_rules_follow_tempo_energy_and_mode():
     assert lullaby["sad"] > gym["sad"] and gym["happy"] > lullaby["happy"]
 
 
-def test_tagger_learns_a_tag_once_it_has_enough_labels(tmp_path):
-    rng = np.random.default_rng(0)
+def test_tagger_learns_a_tag_once_it_has_enough_labels(tmp_path, seed):
+    rng = np.random.default_rng(seed)
     x = rng.standard_normal((40, 6)).astype(np.float32)
     positive = x[:, 0] > 0  # "focus" is whatever has a high first feature
     tagger = train_tagger(x, ["focus"] * 40, positive, min_per_class=5, version=3)

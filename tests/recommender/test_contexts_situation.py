@@ -22,8 +22,8 @@ def test_no_two_near_duplicates_in_a_row():
                for a, b in zip(order, order[1:], strict=False))  # fmt: skip
 
 
-def test_simulated_listeners_beat_popularity_warm_and_cold():
-    r = evaluate(seed=3, n_users=30, n_tracks=150, sessions=20)
-    assert r["warm users"]["playlist_p@10"] > r["warm users"]["popularity_p@10"] + 0.1
+def test_simulated_listeners_beat_popularity_warm_and_cold(seed):
+    r = evaluate(seed=3 + seed, n_users=30, n_tracks=150, sessions=20)
+    assert r["warm users"]["playlist_p@10"] > r["warm users"]["popularity_p@10"] + 0.07  # +0.10 to +0.19 on seeds 3-10
     assert r["cold users"]["playlist_p@10"] >= r["cold users"]["popularity_p@10"]
     assert r["warm users"]["situation_acc@3"] > 0.6  # 12 contexts: chance is 0.25

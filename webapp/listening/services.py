@@ -12,7 +12,7 @@ from django.db.models import Count
 
 from recommender.context import playlist, situation, user_tagger
 from recommender.context.situation import DEVICES, Situation
-from recommender.context.tagger import features
+from recommender.context.tagger import N_TRAITS, features
 from recommender.context.tags import CONTEXT_TAGS
 from webapp.catalog.models import Track, TrackTag
 from webapp.catalog.services import traits
@@ -98,7 +98,7 @@ def playlist_now(user, device: str, when: datetime, *, k: int = 20) -> dict:
     p = situation_model(user).predict(s, user.pk)
     tracks, x = track_features(list(Track.objects.visible_to(user).ready()))
     model = tagger()
-    if model is not None and len(tracks) and x.shape[1] == model.w.shape[1]:
+    if model is not None and len(tracks) and x.shape[1] == model.mean.shape[0]:
         probs, source = model.predict(x, user.pk), f"user-aware tagger v{model.version}"
     else:
         probs, source = catalog_probabilities(tracks), "catalog tags (no listening model yet)"
@@ -135,14 +135,16 @@ def retrain() -> ContextModelVersion:
     version = (ContextModelVersion.objects.first().version if ContextModelVersion.objects.exists() else 0) + 1
     events = [(lis.user_id, Situation(lis.device, lis.local_time.replace(tzinfo=None)), CONTEXT_TAGS.index(lis.context))
               for lis in listens if lis.context]  # fmt: skip
-    sit = situation.fit(events, version=version)
+    sit = situation.fit(events, version=version, seed=settings.TRAINING_SEED)
     sit_path, tag_path = _paths()
     sit_path.parent.mkdir(parents=True, exist_ok=True)
     if sit.net is not None:
         tmp = sit_path.with_suffix(".tmp")
         torch.save({"hidden": sit.net[0].out_features, "net": sit.net.state_dict(), "version": version}, tmp)
         tmp.replace(sit_path)
-    tracks, x = track_features(sorted({lis.track for lis in listens}, key=lambda t: t.pk))
+    # Every ready track, heard or not: the catalog's structure shapes the features, and implicit negatives
+    # are drawn from it.
+    tracks, x = track_features(list(Track.objects.ready().order_by("pk")))
     row = {t.pk: i for i, t in enumerate(tracks)}
     feedback = []
     for lis in listens:
@@ -158,7 +160,7 @@ def retrain() -> ContextModelVersion:
                      for c, w in contexts]  # fmt: skip
     details = {"situation_events": len(events), "feedback_rows": len(feedback), "tracks": len(tracks)}
     if feedback and len(tracks) >= 2:
-        model = user_tagger.fit(x, feedback, version=version)
+        model = user_tagger.fit(x, feedback, passthrough=N_TRAITS, seed=settings.TRAINING_SEED, version=version)
         model.save(tag_path)
         details["tagger_users"] = len(model.users)
     return ContextModelVersion.objects.create(

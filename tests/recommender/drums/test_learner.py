@@ -27,13 +27,16 @@ def run_session(taste, seed: int, ratings: int, *, broken: bool = False) -> floa
     return float(np.mean(truth[-10:]))
 
 
-def test_learner_beats_random_and_a_broken_learner():
+def test_learner_beats_random_and_a_broken_learner(seed):
     taste = TASTES["four_on_the_floor"]
     rand = base_rate(taste, sample_prior(5000, np.random.default_rng(9)))
-    learned = np.mean([run_session(taste, seed, 30) for seed in (0, 1)])
-    broken = np.mean([run_session(taste, seed, 30, broken=True) for seed in (0, 1)])
+    # Averaged over four listeners. Measured on sessions 0-19: most reach 0.8-1.0 liked in their last 10, but about
+    # one in five never finds this taste within 30 ratings (0.0), so four-session means range 0.4-0.93 (issue 14).
+    sessions = range(4 * seed, 4 * seed + 4)
+    learned = np.mean([run_session(taste, s, 30) for s in sessions])
+    broken = np.mean([run_session(taste, s, 30, broken=True) for s in sessions[:2]])
     assert rand < 0.25
-    assert learned >= rand + 0.4, (learned, rand)
+    assert learned >= rand + 0.2 and learned >= broken + 0.2, (learned, broken, rand)
     assert broken < rand + 0.3, (broken, rand)
 
 
