@@ -100,3 +100,18 @@ def test_reaper_requeues_lost_running_jobs(settings, monkeypatch):
     assert sent == [lost.pk]
     assert Job.objects.get(pk=lost.pk).state == JobState.QUEUED
     assert Job.objects.get(pk=alive.pk).state == JobState.RUNNING
+
+
+def test_create_job_once_never_queues_two_and_asks_if_due(user, monkeypatch):
+    from webapp.core.jobs import create_job_once
+
+    monkeypatch.setattr(jobs, "send", lambda job_id, kind: None)  # no broker: only the rows matter here
+    seen = []
+    assert create_job_once(user, "selftest", due=lambda last: seen.append(last) or False) is None
+    assert seen == [None] and not Job.objects.exists()
+    first = create_job_once(user, "selftest", due=lambda last: True)
+    assert first is not None and first.state == JobState.QUEUED
+    assert create_job_once(user, "selftest", due=lambda last: True) is None  # one is queued already
+    Job.objects.filter(pk=first.pk).update(state=JobState.DONE)
+    second = create_job_once(user, "selftest", due=lambda last: last == first)
+    assert second is not None and Job.objects.count() == 2

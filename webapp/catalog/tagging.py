@@ -8,20 +8,18 @@ from django.conf import settings
 from recommender.context.tagger import LearnedTagger, features, train_tagger
 from webapp.catalog.models import TagLabel
 from webapp.catalog.services import traits
-from webapp.core.jobs import create_job
+from webapp.core.jobs import create_job_once
 from webapp.core.models import Job
 
 
 def maybe_retrain(user) -> Job | None:
     """Queue a retraining once TAGGER_MIN_LABELS labels arrived since the last one (never two at once)."""
-    jobs = Job.objects.filter(kind="retag_catalog")
-    if jobs.unfinished().exists():
-        return None
-    last = jobs.order_by("-created_at").first()
-    new_labels = TagLabel.objects.filter(created_at__gt=last.created_at) if last else TagLabel.objects.all()
-    if new_labels.count() < settings.TAGGER_MIN_LABELS:
-        return None
-    return create_job(user, "retag_catalog")
+
+    def due(last: Job | None) -> bool:
+        new_labels = TagLabel.objects.filter(created_at__gt=last.created_at) if last else TagLabel.objects.all()
+        return new_labels.count() >= settings.TAGGER_MIN_LABELS
+
+    return create_job_once(user, "retag_catalog", due=due)
 
 
 def retrain_tagger() -> LearnedTagger:

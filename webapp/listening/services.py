@@ -16,7 +16,7 @@ from recommender.context.tagger import N_TRAITS, features
 from recommender.context.tags import CONTEXT_TAGS
 from webapp.catalog.models import Track, TrackTag
 from webapp.catalog.services import traits
-from webapp.core.jobs import create_job
+from webapp.core.jobs import create_job_once
 from webapp.core.models import Job
 from webapp.listening.models import ContextModelVersion, Listen
 
@@ -117,14 +117,13 @@ def playlist_now(user, device: str, when: datetime, *, k: int = 20) -> dict:
 
 def maybe_retrain(user) -> Job | None:
     """Queue a retraining once CONTEXT_RETRAIN_EVERY listens arrived since the last one (never two at once)."""
-    jobs = Job.objects.filter(kind="retrain_contexts")
-    if jobs.unfinished().exists():
-        return None
-    last = ContextModelVersion.objects.first()
-    since = Listen.objects.filter(created_at__gt=last.trained_at) if last else Listen.objects.all()
-    if since.count() < settings.CONTEXT_RETRAIN_EVERY:
-        return None
-    return create_job(user, "retrain_contexts")
+
+    def due(_: Job | None) -> bool:
+        last = ContextModelVersion.objects.first()
+        since = Listen.objects.filter(created_at__gt=last.trained_at) if last else Listen.objects.all()
+        return since.count() >= settings.CONTEXT_RETRAIN_EVERY
+
+    return create_job_once(user, "retrain_contexts", due=due)
 
 
 def retrain() -> ContextModelVersion:
