@@ -138,13 +138,19 @@ MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=500 * 1024 * 1024)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: DRF answers a request without credentials with the first class's challenge, so API clients get
+    # 401 + `WWW-Authenticate: Token` (SessionAuthentication has no challenge: that would be a bare 403). The pages
+    # authenticate by session cookie (with CSRF on unsafe methods) as before.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # JSON bodies; the views that take file uploads add multipart themselves. (A form cannot say null or tell an
+    # empty value from a missing one, so it would not mean what the schema says.)
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "webapp.core.schema.SegueAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "webapp.core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -166,6 +172,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Separate request and response components (e.g. `TrackRequest`): read-only fields stay out of request bodies
+    # and file fields are binary in multipart requests.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "JobStateEnum": "webapp.core.models.JobState",
+        "AnalysisStateEnum": "webapp.catalog.models.TrackState",  # videos have the same states
+        "PreviewStateEnum": "webapp.videos.models.PreviewState",
+        "ContextTagEnum": "recommender.context.tags.CONTEXT_TAGS",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

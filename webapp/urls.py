@@ -35,3 +35,8 @@ urlpatterns = [
     path("api/playlists/now/", listening_views.PlaylistNowView.as_view(), name="playlist-now"),
     path("api/", include(router.urls)),
 ]
+
+handler400 = "webapp.core.views.bad_request"
+handler403 = "webapp.core.views.permission_denied"
+handler404 = "webapp.core.views.page_not_found"
+handler500 = "webapp.core.views.server_error"

@@ -1,8 +1,11 @@
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from recommender.context.tags import CONTEXT_TAGS
-from webapp.catalog.models import Section, Track, TrackTag
+from webapp.catalog.models import Section, TagSource, Track, TrackState, TrackTag
+from webapp.core.serializers import StrictInputMixin
 
 
 class SectionSerializer(serializers.ModelSerializer):
@@ -17,7 +20,16 @@ class TrackTagSerializer(serializers.ModelSerializer):
         fields = ["tag", "probability", "source", "model_version"]
 
 
-class TrackSerializer(serializers.ModelSerializer):
+class TrackContextTagSerializer(serializers.Serializer):
+    """A context tag as a listener sees it: the catalog's, or their own label (source `user`, probability 0 or 1)."""
+
+    tag = serializers.CharField()
+    probability = serializers.FloatField()
+    source = serializers.ChoiceField(choices=[*TagSource.values, "user"])
+    model_version = serializers.IntegerField()
+
+
+class TrackSerializer(StrictInputMixin, serializers.ModelSerializer):
     sections = SectionSerializer(many=True, read_only=True)
     tags = serializers.SerializerMethodField()
     audio_url = serializers.SerializerMethodField()
@@ -32,6 +44,7 @@ class TrackSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = [f for f in fields if f not in ("title", "artist", "public")]
 
+    @extend_schema_field(TrackContextTagSerializer(many=True))
     def get_tags(self, track: Track) -> list[dict]:
         """The catalog's tags, with this user's own labels on top (source "user")."""
         tags = {t.tag: TrackTagSerializer(t).data for t in track.tags.all()}
@@ -60,14 +73,55 @@ class TrackDetailSerializer(TrackSerializer):
 
 
 class TrackUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = serializers.FileField(help_text="an audio file (wav, flac, ogg, mp3, m4a/aac) or a video with a soundtrack")
     public = serializers.BooleanField(default=False)
 
 
-class TagSerializer(serializers.Serializer):
+class TagSerializer(StrictInputMixin, serializers.Serializer):
     tag = serializers.ChoiceField(choices=CONTEXT_TAGS)
 
 
 class SimilarTrackSerializer(serializers.Serializer):
     score = serializers.FloatField()
     track = TrackSerializer()
+
+
+# --- query parameters: one serializer validates them (400 on bad input) and documents them in the schema ---------
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CommaSeparatedChoiceField(serializers.CharField):
+    """`a,b` in a query string: a list of known choices (empty items are ignored)."""
+
+    def __init__(self, *, choices, **kwargs) -> None:
+        self.choices = tuple(choices)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> list[str]:
+        items = [t for t in super().to_internal_value(data).split(",") if t]
+        unknown = sorted(set(items) - set(self.choices))
+        if unknown:
+            raise serializers.ValidationError(f"unknown tags {unknown}; known: {', '.join(self.choices)}")
+        return items
+
+
+class TrackFilterParams(serializers.Serializer):
+    """Filters shared by the track list, similar tracks and video recommendations."""
+
+    tags = CommaSeparatedChoiceField(
+        choices=CONTEXT_TAGS, required=False, help_text="comma-separated context tags, all required (P ≥ 0.5)"
+    )
+    tempo_min = serializers.FloatField(required=False, min_value=0, max_value=1000, help_text="BPM")
+    tempo_max = serializers.FloatField(required=False, min_value=0, max_value=1000, help_text="BPM")
+    min_duration = serializers.FloatField(required=False, min_value=0, help_text="seconds")
+
+
+class SearchParams(TrackFilterParams):
+    k = serializers.IntegerField(required=False, default=10, min_value=1, max_value=100, help_text="how many")
+
+
+class TrackListParams(TrackFilterParams):
+    mine = serializers.BooleanField(required=False, default=False, help_text="only your own uploads")
+    q = serializers.CharField(required=False, allow_blank=True, help_text="in the title or the artist")
+    state = serializers.ChoiceField(choices=TrackState.choices, required=False)

@@ -3,11 +3,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,38 +17,36 @@ from webapp.catalog import services
 from webapp.catalog.indexes import track_index
 from webapp.catalog.models import TagLabel, Track
 from webapp.catalog.serializers import (
+    SearchParams,
     SimilarTrackSerializer,
     TagSerializer,
     TrackDetailSerializer,
+    TrackListParams,
     TrackSerializer,
     TrackUploadSerializer,
 )
 from webapp.catalog.tagging import maybe_retrain
 from webapp.core.http import ranged_file_response
 from webapp.core.models import Job
+from webapp.core.serializers import JobRefSerializer, validated_query
+from webapp.core.views import FileContentNegotiation, UploadParsersMixin
+
+# Files served with HTTP Range support: the whole file (200) or the range asked for (206).
+range_header = OpenApiParameter(
+    "Range", str, OpenApiParameter.HEADER, description="e.g. `bytes=0-1023`: only that part (206)"
+)  # fmt: skip
+
+
+def file_responses(*media_types: str) -> dict:
+    return {
+        **{(code, m): OpenApiResponse(OpenApiTypes.BINARY) for code in (200, 206) for m in media_types},
+        416: OpenApiResponse(description="the range is outside the file (`Content-Range: bytes */size`)"),
+    }
 
 
 def parse_filters(params) -> dict:
-    """tags (comma-separated), tempo_min, tempo_max, min_duration → validated values; 400 on bad input."""
-    out: dict = {}
-    tags = [t for t in params.get("tags", "").split(",") if t]
-    unknown = sorted(set(tags) - set(CONTEXT_TAGS))
-    if unknown:
-        raise ValidationError({"tags": [f"unknown tags {unknown}; known: {', '.join(CONTEXT_TAGS)}"]})
-    out["tags"] = tags
-    for name in ("tempo_min", "tempo_max", "min_duration"):
-        if params.get(name):
-            try:
-                out[name] = float(params[name])
-            except ValueError:
-                raise ValidationError({name: ["must be a number"]})
-    try:
-        out["k"] = int(params.get("k", 10))
-    except ValueError:
-        raise ValidationError({"k": ["must be an integer"]})
-    if not 1 <= out["k"] <= 100:
-        raise ValidationError({"k": ["must be between 1 and 100"]})
-    return out
+    """tags (comma-separated), tempo_min, tempo_max, min_duration, k (1–100) → validated values; 400 on bad input."""
+    return {"tags": [], **validated_query(SearchParams, params)}
 
 
 def apply_filters(qs, f: dict, *, tag_threshold: float = 0.5):
@@ -63,34 +61,35 @@ def apply_filters(qs, f: dict, *, tag_threshold: float = 0.5):
     return qs
 
 
-filter_params = [
-    OpenApiParameter("k", int, description="how many (1–100, default 10)"),
-    OpenApiParameter("tags", str, description="comma-separated context tags, all required (P ≥ 0.5)"),
-    OpenApiParameter("tempo_min", float), OpenApiParameter("tempo_max", float),
-    OpenApiParameter("min_duration", float, description="seconds"),
-]  # fmt: skip
+# `tags` as the query string carries it: one comma-separated value (the serializer field is a plain string).
+tags_param = OpenApiParameter(
+    "tags", str, many=True, enum=CONTEXT_TAGS, explode=False, style="form",
+    description="comma-separated context tags, all required (P ≥ 0.5)",
+)  # fmt: skip
+filter_params = [SearchParams, tags_param]
 
 
+@extend_schema_view(list=extend_schema(parameters=[TrackListParams, tags_param]))
 class TrackViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    UploadParsersMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin, viewsets.GenericViewSet,
 ):  # fmt: skip
     """The shared catalog plus your own tracks. Upload with POST (multipart `file`)."""
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Track.objects.none()
         qs = Track.objects.visible_to(self.request.user).prefetch_related("tags", "sections")
-        params = self.request.query_params
-        if params.get("mine") in ("1", "true"):
+        if self.action != "list":
+            return qs
+        f = validated_query(TrackListParams, self.request.query_params)
+        if f["mine"]:
             qs = qs.filter(owner=self.request.user)
-        if params.get("q"):
-            qs = qs.filter(Q(title__icontains=params["q"]) | Q(artist__icontains=params["q"]))
-        if params.get("state"):
-            qs = qs.filter(state=params["state"])
-        if self.action == "list":
-            qs = apply_filters(qs, parse_filters(params))
-        return qs.distinct()
+        if f.get("q"):
+            qs = qs.filter(Q(title__icontains=f["q"]) | Q(artist__icontains=f["q"]))
+        if f.get("state"):
+            qs = qs.filter(state=f["state"])
+        return apply_filters(qs, f).distinct()
 
     def get_serializer_class(self):
         return TrackDetailSerializer if self.action == "retrieve" else TrackSerializer
@@ -118,7 +117,19 @@ class TrackViewSet(
             raise PermissionDenied("only the track's owner can change it")
         return track
 
-    @extend_schema(request={"multipart/form-data": TrackUploadSerializer}, responses={201: TrackSerializer})
+    @extend_schema(
+        request={
+            "multipart/form-data": OpenApiRequest(
+                TrackUploadSerializer, encoding={"file": {"contentType": "audio/*, video/*, application/octet-stream"}}
+            )
+        },
+        responses={
+            201: TrackSerializer,
+            400: OpenApiResponse(description="invalid fields, or a file that is not audio Segue can read"),
+            409: OpenApiResponse(description="this file is already in the catalog: `track` is its id"),
+            413: OpenApiResponse(description="the file is larger than MAX_TRACK_BYTES"),
+        },
+    )
     def create(self, request: Request) -> Response:
         body = TrackUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -148,8 +159,14 @@ class TrackViewSet(
         track.delete()
         services.unindex_track(track_id, section_ids)
 
-    @extend_schema(parameters=filter_params, responses=SimilarTrackSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=filter_params,
+        responses={
+            200: SimilarTrackSerializer(many=True),
+            409: OpenApiResponse(description="the track is not analysed yet"),
+        },
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
     def similar(self, request: Request, pk: str | None = None) -> Response:
         """Nearest tracks in the audio-similarity space (triplet-trained), among tracks you can see."""
         track = self.get_object()
@@ -172,8 +189,11 @@ class TrackViewSet(
         data = [{"score": round(s, 4), "track": t} for s, t in results]
         return Response(SimilarTrackSerializer(data, many=True, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=TagSerializer, responses=TrackSerializer,
-                   parameters=[OpenApiParameter("tag", str, description="DELETE: the tag to remove")])  # fmt: skip
+    @extend_schema(methods=["POST"], request=TagSerializer, responses=TrackSerializer)
+    @extend_schema(
+        methods=["DELETE"], request=None, responses={200: TrackSerializer},
+        parameters=[OpenApiParameter("tag", str, enum=CONTEXT_TAGS, required=True, description="the tag to remove")],
+    )  # fmt: skip
     @action(detail=True, methods=["post", "delete"])
     def tags(self, request: Request, pk: str | None = None) -> Response:
         """POST {"tag"}: you say the track fits this context; DELETE ?tag=: it does not. Trains the tagger."""
@@ -187,6 +207,7 @@ class TrackViewSet(
         track.refresh_from_db()
         return Response(TrackSerializer(track, context=self.get_serializer_context()).data)
 
+    @extend_schema(request=None, responses={202: JobRefSerializer})
     @action(detail=True, methods=["post"])
     def reanalyse(self, request: Request, pk: str | None = None) -> Response:
         """Queue the analysis again (e.g. after a failure)."""
@@ -194,7 +215,10 @@ class TrackViewSet(
         job = services.analyse(track)
         return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=[range_header], responses=file_responses("audio/*", "video/*", "application/octet-stream")
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=FileContentNegotiation)
     def audio(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The uploaded file, with HTTP Range support so players can seek."""
         track = self.get_object()

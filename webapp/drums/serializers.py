@@ -1,6 +1,8 @@
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from webapp.core.serializers import StrictInputMixin
 from webapp.drums.models import DrumKit, DrumLoop, DrumSession, Rating
 
 
@@ -34,7 +36,14 @@ class DrumLoopSerializer(serializers.ModelSerializer):
         return reverse("drum-loop-midi", args=[loop.pk])
 
 
-class DrumSessionSerializer(serializers.ModelSerializer):
+class SessionStatsSerializer(serializers.Serializer):
+    like = serializers.IntegerField()
+    dislike = serializers.IntegerField()
+    skip = serializers.IntegerField()
+    favourites = serializers.IntegerField()
+
+
+class DrumSessionSerializer(StrictInputMixin, serializers.ModelSerializer):
     kit = serializers.PrimaryKeyRelatedField(queryset=DrumKit.objects.none(), allow_null=True, required=False)
     stats = serializers.SerializerMethodField()
 
@@ -46,9 +55,10 @@ class DrumSessionSerializer(serializers.ModelSerializer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        if request is not None:
+        if request is not None and request.user.is_authenticated:
             self.fields["kit"].queryset = DrumKit.objects.visible_to(request.user)
 
+    @extend_schema_field(SessionStatsSerializer)
     def get_stats(self, session: DrumSession) -> dict:
         counts = dict.fromkeys(Rating.values, 0)
         for rating in session.loops.exclude(rating__isnull=True).values_list("rating", flat=True):
@@ -56,7 +66,7 @@ class DrumSessionSerializer(serializers.ModelSerializer):
         return {**counts, "favourites": session.loops.filter(favourite=True).count()}
 
 
-class RatingSerializer(serializers.Serializer):
+class RatingSerializer(StrictInputMixin, serializers.Serializer):
     loop = serializers.IntegerField()
     rating = serializers.ChoiceField(choices=Rating.choices)
 
@@ -66,5 +76,17 @@ class RatingResultSerializer(serializers.Serializer):
     next = DrumLoopSerializer()
 
 
-class FavouriteSerializer(serializers.Serializer):
+class FavouriteSerializer(StrictInputMixin, serializers.Serializer):
     favourite = serializers.BooleanField()
+
+
+class LikeRatePointSerializer(serializers.Serializer):
+    ratings = serializers.IntegerField(help_text="how many like/dislike ratings so far")
+    like_rate = serializers.FloatField(help_text="share of likes among the last 10 of them")
+
+
+class LoopRenderParams(serializers.Serializer):
+    """Query parameters of a loop's audio and MIDI: render it at another tempo or swing."""
+
+    tempo = serializers.FloatField(required=False, min_value=60, max_value=200, help_text="BPM; default: the session's")
+    swing = serializers.FloatField(required=False, min_value=0, max_value=0.75, help_text="default: the session's")

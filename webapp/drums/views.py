@@ -3,7 +3,8 @@ import secrets
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -12,6 +13,8 @@ from rest_framework.response import Response
 
 from recommender.drums.patterns import from_dict
 from recommender.drums.render import to_midi_bytes, to_wav_bytes
+from webapp.core.serializers import validated_query
+from webapp.core.views import FileContentNegotiation
 from webapp.drums import services
 from webapp.drums.models import DrumKit, DrumLoop, DrumSession
 from webapp.drums.serializers import (
@@ -19,6 +22,8 @@ from webapp.drums.serializers import (
     DrumLoopSerializer,
     DrumSessionSerializer,
     FavouriteSerializer,
+    LikeRatePointSerializer,
+    LoopRenderParams,
     RatingResultSerializer,
     RatingSerializer,
 )
@@ -33,6 +38,8 @@ class DrumSessionViewSet(
     serializer_class = DrumSessionSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return DrumSession.objects.none()
         return DrumSession.objects.filter(owner=self.request.user)
 
     def perform_create(self, serializer) -> None:
@@ -44,7 +51,13 @@ class DrumSessionViewSet(
         """The loop to play now: the pending proposal, or a new one chosen from your ratings."""
         return Response(DrumLoopSerializer(services.next_loop(self.get_object())).data)
 
-    @extend_schema(request=RatingSerializer, responses={201: RatingResultSerializer})
+    @extend_schema(
+        request=RatingSerializer,
+        responses={
+            201: RatingResultSerializer,
+            400: OpenApiResponse(description="invalid fields, or `loop` is not this session's pending proposal"),
+        },
+    )
     @action(detail=True, methods=["post"])
     def ratings(self, request: Request, pk: str | None = None) -> Response:
         """Rate a loop of this session (like, dislike or skip); the answer carries the next loop."""
@@ -69,17 +82,16 @@ class DrumSessionViewSet(
     @extend_schema(responses=DrumLoopSerializer(many=True))
     @action(detail=True, methods=["get"])
     def favourites(self, request: Request, pk: str | None = None) -> Response:
+        """The loops you marked as favourites in this session, newest first (paginated like `loops`)."""
         loops = self.get_object().loops.filter(favourite=True).order_by("-index")
-        return Response(DrumLoopSerializer(loops, many=True).data)
+        page = self.paginate_queryset(loops)
+        return self.get_paginated_response(DrumLoopSerializer(page, many=True).data)
 
-    @action(detail=True, methods=["get"], url_path="like-rate")
+    @extend_schema(responses=LikeRatePointSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="like-rate", pagination_class=None)
     def like_rate(self, request: Request, pk: str | None = None) -> Response:
         """Rolling like-rate (last 10 like/dislike ratings) after each rating."""
         return Response(services.like_rate_curve(self.get_object()))
-
-
-tempo_param = OpenApiParameter("tempo", float, description="BPM (60–200); default: the session's")
-swing_param = OpenApiParameter("swing", float, description="0–0.75; default: the session's")
 
 
 class DrumLoopViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -88,6 +100,8 @@ class DrumLoopViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DrumLoopSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return DrumLoop.objects.none()
         return DrumLoop.objects.filter(session__owner=self.request.user).select_related("session__kit")
 
     @extend_schema(request=FavouriteSerializer, responses=DrumLoopSerializer)
@@ -101,19 +115,11 @@ class DrumLoopViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(DrumLoopSerializer(loop).data)
 
     def _tempo_swing(self, request: Request) -> tuple[float | None, float | None]:
-        try:
-            tempo = float(request.query_params["tempo"]) if "tempo" in request.query_params else None
-            swing = float(request.query_params["swing"]) if "swing" in request.query_params else None
-        except ValueError:
-            raise ValidationError({"detail": "tempo and swing must be numbers"})
-        if tempo is not None and not 60 <= tempo <= 200:
-            raise ValidationError({"tempo": ["must be between 60 and 200 BPM"]})
-        if swing is not None and not 0 <= swing <= 0.75:
-            raise ValidationError({"swing": ["must be between 0 and 0.75"]})
-        return tempo, swing
+        params = validated_query(LoopRenderParams, request.query_params)
+        return params.get("tempo"), params.get("swing")
 
-    @extend_schema(parameters=[tempo_param, swing_param], responses={(200, "audio/wav"): bytes})
-    @action(detail=True, methods=["get"], url_path="audio", url_name="audio")
+    @extend_schema(parameters=[LoopRenderParams], responses={(200, "audio/wav"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], content_negotiation_class=FileContentNegotiation)
     def audio(self, request: Request, pk: str | None = None) -> HttpResponse:
         loop = self.get_object()
         tempo, swing = self._tempo_swing(request)
@@ -123,8 +129,8 @@ class DrumLoopViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         response["Cache-Control"] = "private, max-age=3600"
         return response
 
-    @extend_schema(parameters=[tempo_param, swing_param], responses={(200, "audio/midi"): bytes})
-    @action(detail=True, methods=["get"], url_path="midi", url_name="midi")
+    @extend_schema(parameters=[LoopRenderParams], responses={(200, "audio/midi"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], content_negotiation_class=FileContentNegotiation)
     def midi(self, request: Request, pk: str | None = None) -> HttpResponse:
         loop = self.get_object()
         tempo, swing = self._tempo_swing(request)
@@ -144,6 +150,8 @@ class DrumKitViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = DrumKitSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return DrumKit.objects.none()
         return DrumKit.objects.visible_to(self.request.user)
 
 

@@ -1,11 +1,13 @@
 from datetime import UTC, datetime
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from recommender.context.situation import DEVICES
 from recommender.context.tags import CONTEXT_TAGS
 from webapp.catalog.models import Track
 from webapp.catalog.serializers import TrackSerializer
+from webapp.core.serializers import StrictInputMixin
 from webapp.listening.models import Action, Listen
 
 
@@ -18,11 +20,19 @@ def parse_local_time(value: str) -> datetime:
     return parsed.replace(tzinfo=None)
 
 
-class ListenSerializer(serializers.ModelSerializer):
+@extend_schema_field({"type": "string", "format": "date-time"})
+class LocalTimeField(serializers.CharField):
+    """A local time in ISO 8601 (`2026-11-26T07:40`, with seconds or an offset too); the wall clock is what counts."""
+
+    def to_internal_value(self, data) -> datetime:
+        return parse_local_time(super().to_internal_value(data))
+
+
+class ListenSerializer(StrictInputMixin, serializers.ModelSerializer):
     context = serializers.ChoiceField(choices=["", *CONTEXT_TAGS], required=False, default="",
                                       help_text="the context you were in, if you say so")  # fmt: skip
     device = serializers.ChoiceField(choices=DEVICES, required=False, help_text="default: from the User-Agent")
-    time = serializers.CharField(required=False, write_only=True, help_text="your local time, ISO 8601; default: now")
+    time = LocalTimeField(required=False, write_only=True, help_text="your local time, ISO 8601; default: now")
     action = serializers.ChoiceField(choices=Action.choices)
 
     class Meta:
@@ -37,12 +47,17 @@ class ListenSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(f"no such track: {track.pk}")
         return track
 
-    def validate_time(self, value: str) -> datetime:
-        return parse_local_time(value)
-
     def create(self, data: dict) -> Listen:
         when = data.pop("time", None) or self.context["now"]
         return Listen.objects.create(local_time=when.replace(tzinfo=UTC), **data)
+
+
+class PlaylistParams(serializers.Serializer):
+    """Query parameters of /api/playlists/now/."""
+
+    device = serializers.ChoiceField(choices=DEVICES, required=False, help_text="default: from the User-Agent")
+    time = LocalTimeField(required=False, help_text="your local time, ISO 8601 (default: now)")
+    k = serializers.IntegerField(required=False, default=20, min_value=1, max_value=100, help_text="playlist length")
 
 
 class PlaylistItemSerializer(serializers.Serializer):

@@ -1,18 +1,18 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from recommender.context.situation import DEVICES
 from recommender.context.tags import CONTEXT_TAGS
+from webapp.core.serializers import validated_query
 from webapp.listening import services
 from webapp.listening.models import Listen
-from webapp.listening.serializers import ListenSerializer, PlaylistSerializer, parse_local_time
+from webapp.listening.serializers import ListenSerializer, PlaylistParams, PlaylistSerializer
 
 
 def _now_local():
@@ -25,6 +25,8 @@ class ListenViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.Gen
     serializer_class = ListenSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Listen.objects.none()
         return Listen.objects.filter(user=self.request.user)
 
     def get_serializer_context(self):
@@ -41,30 +43,11 @@ class ListenViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.Gen
 class PlaylistNowView(APIView):
     """What to play now: the inferred listening contexts and a playlist for them."""
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("device", str, enum=list(DEVICES), description="default: from the User-Agent"),
-            OpenApiParameter("time", str, description="your local time, ISO 8601 (default: now)"),
-            OpenApiParameter("k", int, description="playlist length, 1–100 (default 20)"),
-        ],
-        responses=PlaylistSerializer,
-    )
+    @extend_schema(parameters=[PlaylistParams], responses=PlaylistSerializer)
     def get(self, request: Request) -> Response:
-        params = request.query_params
-        try:
-            device = services.parse_device(params.get("device"), request.headers.get("User-Agent", ""))
-        except ValueError as exc:
-            raise ValidationError({"device": [str(exc)]})
-        try:
-            when = parse_local_time(params["time"]) if params.get("time") else _now_local()
-        except serializers.ValidationError as exc:
-            raise ValidationError({"time": exc.detail})
-        try:
-            k = int(params.get("k", 20))
-        except ValueError:
-            raise ValidationError({"k": ["must be an integer"]})
-        if not 1 <= k <= 100:
-            raise ValidationError({"k": ["must be between 1 and 100"]})
+        p = validated_query(PlaylistParams, request.query_params)
+        device = p.get("device") or services.device_from_user_agent(request.headers.get("User-Agent", ""))
+        when, k = p.get("time") or _now_local(), p["k"]
         data = services.playlist_now(request.user, device, when, k=k)
         return Response(PlaylistSerializer(data, context={"request": request}).data, status=status.HTTP_200_OK)
 

@@ -1,15 +1,23 @@
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from webapp.catalog.serializers import TrackSerializer
+from webapp.catalog.serializers import SearchParams, TrackSerializer
 from webapp.core.models import Job, JobState
+from webapp.core.serializers import StrictInputMixin
 from webapp.videos.models import Preview, Video, VideoState
+from webapp.videos.services import MODES
 
 # Share of the whole analysis that each stage takes, for one progress figure across the two jobs.
 STAGES = {"analyze_video": (0, 85), "embed_video": (85, 100)}
 
 
-class VideoSerializer(serializers.ModelSerializer):
+class VideoProgressSerializer(serializers.Serializer):
+    percent = serializers.IntegerField(min_value=0, max_value=100)
+    message = serializers.CharField()
+
+
+class VideoSerializer(StrictInputMixin, serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
     video_url = serializers.SerializerMethodField()
     job = serializers.SerializerMethodField()
@@ -34,6 +42,7 @@ class VideoSerializer(serializers.ModelSerializer):
         job = self._job(video)
         return job.pk if job else None
 
+    @extend_schema_field(VideoProgressSerializer)
     def get_progress(self, video: Video) -> dict:
         """Percent across both analysis jobs, with the running job's message."""
         if video.state == VideoState.READY:
@@ -50,7 +59,7 @@ class VideoSerializer(serializers.ModelSerializer):
 
 
 class VideoUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = serializers.FileField(help_text="a video: mp4, mov, webm or mkv")
 
 
 class RecommendationSerializer(serializers.Serializer):
@@ -88,6 +97,36 @@ class PreviewSerializer(serializers.ModelSerializer):
         return job.pk if job else None
 
 
-class PreviewRequestSerializer(serializers.Serializer):
+class PreviewRequestSerializer(StrictInputMixin, serializers.Serializer):
     track = serializers.IntegerField()
     offset = serializers.FloatField(min_value=0.0, default=0.0, help_text="seconds into the track")
+
+
+# --- query parameters: one serializer validates them (400 on bad input) and documents them in the schema ---------
+
+
+class RecommendationParams(SearchParams):
+    mode = serializers.ChoiceField(
+        choices=MODES, default="alignment", help_text="alignment (structure) or global (content)"
+    )
+    structure = serializers.FloatField(
+        required=False, min_value=0, max_value=1, help_text="weight of structure (sync, energy) vs content"
+    )
+    method = serializers.ChoiceField(choices=["rigid", "dtw"], required=False, help_text="alignment method")
+
+
+class MarkerParams(serializers.Serializer):
+    track = serializers.IntegerField(help_text="a ready track you can see")
+    offset = serializers.FloatField(
+        required=False, default=0.0, min_value=0, help_text="seconds into the track where the video starts"
+    )
+    # `as` is a Python keyword: the field is named as_ and reads the `as` parameter.
+    as_ = serializers.ChoiceField(choices=["csv", "edl"], default="csv", help_text="CSV or a CMX3600 EDL")
+    fps = serializers.IntegerField(
+        required=False, min_value=1, max_value=120, help_text="timecode frame rate (default: the video's, rounded)"
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["as"] = fields.pop("as_")
+        return fields

@@ -3,55 +3,46 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiRequest, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from recommender.context.tags import CONTEXT_TAGS
 from recommender.markers import music_markers, to_csv, to_edl
 from recommender.media import MediaError
-from webapp.catalog.models import Track
-from webapp.catalog.views import filter_params, parse_filters
+from webapp.catalog.models import Track, TrackState
+from webapp.catalog.views import file_responses, range_header, tags_param
 from webapp.core.http import ranged_file_response
 from webapp.core.jobs import create_job
+from webapp.core.serializers import JobRefSerializer, validated_query
+from webapp.core.views import FileContentNegotiation, UploadParsersMixin
 from webapp.videos import services
 from webapp.videos.models import Preview, PreviewState, Video, VideoState
 from webapp.videos.serializers import (
+    MarkerParams,
     PreviewRequestSerializer,
     PreviewSerializer,
+    RecommendationParams,
     RecommendationSerializer,
     VideoSerializer,
     VideoUploadSerializer,
 )
 
 
-def _float_param(params, name: str, lo: float, hi: float, default: float | None = None) -> float | None:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValidationError({name: ["must be a number"]})
-    if not lo <= value <= hi:
-        raise ValidationError({name: [f"must be between {lo:g} and {hi:g}"]})
-    return value
-
-
 class VideoViewSet(
-    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin, viewsets.GenericViewSet,
+    UploadParsersMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet,
 ):  # fmt: skip
     """Your videos. Upload with POST (multipart `file`: mp4, mov, webm, mkv); analysis runs as jobs."""
 
     serializer_class = VideoSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Video.objects.none()
         return Video.objects.filter(owner=self.request.user)
 
     def get_throttles(self):
@@ -59,7 +50,18 @@ class VideoViewSet(
             self.throttle_scope = "uploads" if self.action == "create" else "jobs"
         return super().get_throttles()
 
-    @extend_schema(request={"multipart/form-data": VideoUploadSerializer}, responses={201: VideoSerializer})
+    @extend_schema(
+        request={
+            "multipart/form-data": OpenApiRequest(
+                VideoUploadSerializer, encoding={"file": {"contentType": "video/*, application/octet-stream"}}
+            )
+        },
+        responses={
+            201: VideoSerializer,
+            400: OpenApiResponse(description="invalid fields, or a file that is not a video Segue can read"),
+            413: OpenApiResponse(description="the file is larger than MAX_VIDEO_BYTES"),
+        },
+    )
     def create(self, request: Request) -> Response:
         body = VideoUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -79,13 +81,15 @@ class VideoViewSet(
         video.file.delete(save=False)
         video.delete()
 
+    @extend_schema(request=None, responses={202: JobRefSerializer})
     @action(detail=True, methods=["post"])
     def reanalyse(self, request: Request, pk: str | None = None) -> Response:
         """Queue the analysis again (e.g. after a failure)."""
         job = services.analyse(self.get_object())
         return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(parameters=[range_header], responses=file_responses("video/*", "application/octet-stream"))
+    @action(detail=True, methods=["get"], content_negotiation_class=FileContentNegotiation)
     def file(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The uploaded video, with HTTP Range support."""
         video = self.get_object()
@@ -98,26 +102,17 @@ class VideoViewSet(
         return video
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("mode", str, enum=list(services.MODES), description="alignment (default) or global"),
-            OpenApiParameter("structure", float, description="0–1: weight of structure (sync, energy) vs content"),
-            OpenApiParameter("method", str, enum=["rigid", "dtw"], description="alignment method"),
-            *filter_params,
-        ],
-        responses=RecommendationSerializer(many=True),
+        parameters=[RecommendationParams, tags_param],
+        responses={
+            200: RecommendationSerializer(many=True),
+            409: OpenApiResponse(description="the video is not analysed yet"),
+        },
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def recommendations(self, request: Request, pk: str | None = None) -> Response:
         """Soundtracks for the video: by clip vector (global) or by aligning shots with music segments."""
-        params = request.query_params
-        mode = params.get("mode", "alignment")
-        if mode not in services.MODES:
-            raise ValidationError({"mode": [f"must be one of {', '.join(services.MODES)}"]})
-        method = params.get("method") or None
-        if method not in (None, "rigid", "dtw"):
-            raise ValidationError({"method": ["must be rigid or dtw"]})
-        structure = _float_param(params, "structure", 0.0, 1.0)
-        filters = parse_filters(params)
+        filters = {"tags": [], **validated_query(RecommendationParams, request.query_params)}
+        mode, method, structure = filters.pop("mode"), filters.pop("method", None), filters.pop("structure", None)
         video = self._ready()
         recs = services.recommend(video, request.user, mode=mode, filters=filters, structure=structure, method=method)
         data = [{
@@ -129,9 +124,17 @@ class VideoViewSet(
         } for r in recs]  # fmt: skip
         return Response(RecommendationSerializer(data, many=True, context={"request": request}).data)
 
-    @extend_schema(request=PreviewRequestSerializer, responses={200: PreviewSerializer(many=True),
-                                                               202: PreviewSerializer})  # fmt: skip
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(methods=["GET"], responses=PreviewSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=PreviewRequestSerializer,
+        responses={
+            202: PreviewSerializer,
+            400: OpenApiResponse(description="invalid fields, no such track, or an offset past its end"),
+            409: OpenApiResponse(description="the video or the track is not analysed yet"),
+        },
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def previews(self, request: Request, pk: str | None = None) -> Response:
         """GET: this video's previews. POST {track, offset}: render the video with that track (a job)."""
         video = self.get_object()
@@ -140,9 +143,7 @@ class VideoViewSet(
         video = self._ready()
         body = PreviewRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        track = Track.objects.visible_to(request.user).ready().filter(pk=body.validated_data["track"]).first()
-        if track is None:
-            raise ValidationError({"track": ["no such track in your catalog"]})
+        track = _ready_track(request.user, body.validated_data["track"])
         offset = round(body.validated_data["offset"], 2)
         if offset >= (track.duration or 0):
             raise ValidationError({"offset": [f"beyond the track's end ({track.duration:.1f} s)"]})
@@ -156,7 +157,11 @@ class VideoViewSet(
             preview.refresh_from_db()
         return Response(PreviewSerializer(preview).data, status=status.HTTP_202_ACCEPTED)
 
-    @action(detail=True, methods=["get"], url_path=r"previews/(?P<preview_id>[0-9]+)/file", url_name="preview-file")
+    @extend_schema(parameters=[range_header], responses=file_responses("video/mp4"))
+    @action(
+        detail=True, methods=["get"], url_path=r"previews/(?P<preview_id>[0-9]+)/file", url_name="preview-file",
+        content_negotiation_class=FileContentNegotiation,
+    )  # fmt: skip
     def preview_file(self, request: Request, pk: str | None = None, preview_id: str | None = None) -> HttpResponse:
         """A rendered preview (MP4), with HTTP Range support."""
         video = self.get_object()
@@ -167,27 +172,25 @@ class VideoViewSet(
         return ranged_file_response(request, preview.file.path, filename=name)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("track", int, required=True), OpenApiParameter("offset", float),
-            OpenApiParameter("as", str, enum=["csv", "edl"], description="csv (default) or edl"),
-            OpenApiParameter("fps", int, description="timecode frame rate (default: the video's, rounded)"),
-        ],
-        responses={(200, "text/csv"): str},
-    )  # fmt: skip
-    @action(detail=True, methods=["get"])
+        parameters=[MarkerParams],
+        responses={
+            (200, "text/csv"): OpenApiResponse(str, description="`as=csv`"),
+            (200, "text/plain"): OpenApiResponse(str, description="`as=edl`"),
+            400: OpenApiResponse(description="invalid parameters, no such track, or an offset past its end"),
+            409: OpenApiResponse(description="the video or the track is not analysed yet"),
+        },
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, content_negotiation_class=FileContentNegotiation)
     def markers(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The track's downbeats and section changes on the video's timeline, as CSV or a CMX3600 EDL."""
+        p = validated_query(MarkerParams, request.query_params)
         video = self._ready()
-        params = request.query_params
-        try:
-            track = Track.objects.visible_to(request.user).ready().get(pk=int(params.get("track", "")))
-        except (ValueError, Track.DoesNotExist):
-            raise ValidationError({"track": ["give the id of a ready track you can see"]})
-        offset = _float_param(params, "offset", 0.0, track.duration or 0.0, default=0.0)
-        fmt = params.get("as", "csv")
-        if fmt not in ("csv", "edl"):
-            raise ValidationError({"as": ["csv or edl"]})
-        fps = int(_float_param(params, "fps", 1, 120, default=round(video.fps or 25)))
+        track = _ready_track(request.user, p["track"])
+        offset = p["offset"]
+        if offset > (track.duration or 0.0):
+            raise ValidationError({"offset": [f"beyond the track's end ({track.duration or 0.0:.1f} s)"]})
+        fmt = p["as"]
+        fps = p.get("fps") or round(video.fps or 25)
         sections = list(track.sections.values_list("start", "label"))
         marks = music_markers(
             offset=offset, video_duration=video.duration or 0.0, downbeats=track.downbeats,
@@ -201,6 +204,16 @@ class VideoViewSet(
         response = HttpResponse(body, content_type=f"{ctype}; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
         return response
+
+
+def _ready_track(user, pk: int) -> Track:
+    """A track the user can see (400 if none) that is analysed (409 if not yet)."""
+    track = Track.objects.visible_to(user).filter(pk=pk).first()
+    if track is None:
+        raise ValidationError({"track": ["no such track in your catalog"]})
+    if track.state != TrackState.READY:
+        raise _Conflict(f"track {track.pk} is not analysed yet ({track.state})")
+    return track
 
 
 class _Conflict(ValidationError):

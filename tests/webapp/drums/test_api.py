@@ -91,8 +91,8 @@ def test_favourites(api, user):
     s = DrumSessionFactory(owner=user)
     loop = api.get(f"/api/drum-sessions/{s.pk}/next/").json()
     assert api.post(f"/api/drum-loops/{loop['id']}/favourite/", {"favourite": True}, format="json").json()["favourite"]
-    favs = api.get(f"/api/drum-sessions/{s.pk}/favourites/").json()
-    assert [f["id"] for f in favs] == [loop["id"]]
+    favs = api.get(f"/api/drum-sessions/{s.pk}/favourites/").json()  # paginated, like loops/
+    assert favs["count"] == 1 and favs["next"] is None and [f["id"] for f in favs["results"]] == [loop["id"]]
 
 
 def test_imported_kit_is_used_by_a_session(api, user, tmp_path, settings):
