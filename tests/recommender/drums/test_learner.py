@@ -34,7 +34,8 @@ def test_learner_beats_random_and_a_broken_learner(seed):
     # one in five never finds this taste within 30 ratings (0.0), so four-session means range 0.4-0.93 (issue 14).
     sessions = range(4 * seed, 4 * seed + 4)
     learned = np.mean([run_session(taste, s, 30) for s in sessions])
-    broken = np.mean([run_session(taste, s, 30, broken=True) for s in sessions[:2]])
+    # Random labels mostly give 0.0, but now and then reinforce this taste by chance (0.9 once in sessions 0-19).
+    broken = np.mean([run_session(taste, s, 30, broken=True) for s in sessions])
     assert rand < 0.25
     assert learned >= rand + 0.2 and learned >= broken + 0.2, (learned, broken, rand)
     assert broken < rand + 0.3, (broken, rand)
