@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 
@@ -86,6 +87,31 @@ class SituationModel:
             logits = self.net(torch.from_numpy(situation_features(s))[None])[0]
         return torch.softmax(logits, 0).numpy().astype(np.float64)
 
+    def save(self, path: str | Path) -> None:
+        """Write the shared network (the per-user histories live in the database); atomic replace."""
+        import torch
+
+        if self.net is None:
+            raise ValueError("nothing to save: the network is not trained")
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        torch.save({"hidden": self.net[0].out_features, "net": self.net.state_dict(), "version": self.version}, tmp)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> SituationModel:
+        """The saved network, or the written prior alone when there is no file yet."""
+        path = Path(path)
+        if not path.exists():
+            return cls()
+        import torch
+
+        state = torch.load(path, weights_only=True)
+        net = _network(state["hidden"])
+        net.load_state_dict(state["net"])
+        return cls(net=net.eval(), version=int(state.get("version", 0)))
+
     def predict(self, s: Situation, user: int | None = None) -> np.ndarray:
         """P(context) ``(len(CONTEXT_TAGS),)`` for ``user`` in situation ``s``."""
         p = self.shared(s)
@@ -121,13 +147,19 @@ def fit(events: list[tuple[int, Situation, int]], *, epochs: int = 300, hidden: 
     return model
 
 
+def _network(hidden: int):
+    import torch
+
+    return torch.nn.Sequential(torch.nn.Linear(N_FEATURES, hidden), torch.nn.ReLU(),
+                               torch.nn.Linear(hidden, len(CONTEXT_TAGS)))  # fmt: skip
+
+
 def _train_net(events: list[tuple[int, Situation, int]], *, epochs: int, hidden: int):
     import torch
 
     x = torch.from_numpy(np.stack([situation_features(s) for _, s, _ in events]))
     y = torch.tensor([c for _, _, c in events])
-    net = torch.nn.Sequential(torch.nn.Linear(N_FEATURES, hidden), torch.nn.ReLU(),
-                              torch.nn.Linear(hidden, len(CONTEXT_TAGS)))  # fmt: skip
+    net = _network(hidden)
     opt = torch.optim.Adam(net.parameters(), lr=0.02, weight_decay=1e-4)
     for _ in range(epochs):
         opt.zero_grad()

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -27,3 +27,18 @@ def test_simulated_listeners_beat_popularity_warm_and_cold(seed):
     assert r["warm users"]["playlist_p@10"] > r["warm users"]["popularity_p@10"] + 0.07  # +0.10 to +0.19 on seeds 3-10
     assert r["cold users"]["playlist_p@10"] >= r["cold users"]["popularity_p@10"]
     assert r["warm users"]["situation_acc@3"] > 0.6  # 12 contexts: chance is 0.25
+
+
+def test_situation_network_saves_and_loads(tmp_path):
+    from recommender.context.situation import SituationModel, fit
+    from recommender.context.tags import CONTEXT_TAGS
+
+    start = datetime(2026, 11, 2, 18)
+    events = [(1, Situation("mobile", start + timedelta(days=i % 5, minutes=7 * i)), CONTEXT_TAGS.index("workout"))
+              for i in range(40)]  # fmt: skip
+    model = fit(events, epochs=30, version=4)
+    model.save(tmp_path / "situation.pt")
+    again = SituationModel.load(tmp_path / "situation.pt")
+    s = Situation("mobile", datetime(2026, 11, 5, 19))
+    assert again.version == 4 and np.allclose(again.predict(s), model.shared(s), atol=1e-6)
+    assert SituationModel.load(tmp_path / "missing.pt").net is None  # no file: the written prior

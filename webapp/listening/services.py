@@ -47,22 +47,14 @@ def user_history(user) -> list[tuple[Situation, int]]:
 
 
 @lru_cache(maxsize=2)
-def _situation_net(path: str, mtime: float):
-    import torch
-
-    if not Path(path).exists():
-        return None
-    state = torch.load(path, weights_only=True)
-    net = torch.nn.Sequential(torch.nn.Linear(situation.N_FEATURES, state["hidden"]), torch.nn.ReLU(),
-                              torch.nn.Linear(state["hidden"], len(CONTEXT_TAGS)))  # fmt: skip
-    net.load_state_dict(state["net"])
-    return net.eval()
+def _situation_net(path: str, mtime: float) -> situation.SituationModel:
+    return situation.SituationModel.load(path)
 
 
 def situation_model(user) -> situation.SituationModel:
     path, _ = _paths()
-    net = _situation_net(str(path), path.stat().st_mtime if path.exists() else 0.0)
-    return situation.SituationModel(net=net, history={user.pk: user_history(user)})
+    shared = _situation_net(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    return situation.SituationModel(net=shared.net, history={user.pk: user_history(user)}, version=shared.version)
 
 
 @lru_cache(maxsize=2)
@@ -128,8 +120,6 @@ def maybe_retrain(user) -> Job | None:
 
 def retrain() -> ContextModelVersion:
     """Fit the situation network and the user-aware tagger on every listen; save both; record the version."""
-    import torch
-
     listens = list(Listen.objects.select_related("track").order_by("pk"))
     version = (ContextModelVersion.objects.first().version if ContextModelVersion.objects.exists() else 0) + 1
     events = [(lis.user_id, Situation(lis.device, lis.local_time.replace(tzinfo=None)), CONTEXT_TAGS.index(lis.context))
@@ -138,9 +128,7 @@ def retrain() -> ContextModelVersion:
     sit_path, tag_path = _paths()
     sit_path.parent.mkdir(parents=True, exist_ok=True)
     if sit.net is not None:
-        tmp = sit_path.with_suffix(".tmp")
-        torch.save({"hidden": sit.net[0].out_features, "net": sit.net.state_dict(), "version": version}, tmp)
-        tmp.replace(sit_path)
+        sit.save(sit_path)
     # Every ready track, heard or not: the catalog's structure shapes the features, and implicit negatives
     # are drawn from it.
     tracks, x = track_features(list(Track.objects.ready().order_by("pk")))
