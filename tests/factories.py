@@ -1,33 +1,9 @@
-"""factory_boy factories for test data."""
+"""factory_boy factories for test data: they live per app, mirroring the layout, under tests/webapp/<app>/factories.py.
 
-import factory
-from django.contrib.auth import get_user_model
+This module re-exports the ones it used to define, for the imports that name it.
+"""
 
-from webapp.core.models import Job
+from tests.webapp.core.factories import JobFactory, UserFactory
+from tests.webapp.drums.factories import DrumSessionFactory
 
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ("username",)
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.django.Password("pw-for-tests-1")
-
-
-class JobFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Job
-
-    owner = factory.SubFactory(UserFactory)
-    kind = "selftest"
-    params = factory.LazyFunction(lambda: {"steps": 3, "step_seconds": 0.0})
-
-
-class DrumSessionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = "drums.DrumSession"
-
-    owner = factory.SubFactory(UserFactory)
-    tempo = 120.0
-    seed = factory.Sequence(lambda n: n)
+__all__ = ["DrumSessionFactory", "JobFactory", "UserFactory"]
