@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from recommender.context.tags import CONTEXT_TAGS
 from recommender.synth.music import make_song
 from tests.media import click_track, write_av, write_video_only
+from tests.webapp.catalog.factories import TrackFactory
 from webapp.catalog.models import Track, TrackState
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,10 @@ def song_upload(seed: int, seconds: float = 40.0) -> SimpleUploadedFile:
 
 def upload(api, f, **extra):
     return api.post("/api/tracks/", {"file": f, **extra}, format="multipart")
+
+
+# End to end through the pipeline (upload → analysis → embedding → ready): the tests that take ``pipeline``.
+# The others test the API on tracks from TrackFactory, which stores what the pipeline would have.
 
 
 def test_upload_runs_the_pipeline(api, user, pipeline):
@@ -46,8 +51,8 @@ def test_upload_runs_the_pipeline(api, user, pipeline):
     assert all(s.embedding is not None for s in track.sections.all())
 
 
-def test_similar_tracks_with_filters_and_delete(api, user, pipeline):
-    ids = [upload(api, song_upload(seed)).json()["id"] for seed in (2, 3, 4, 5)]
+def test_similar_tracks_with_filters_and_delete(api, user):
+    ids = [TrackFactory(owner=user, seed=seed).pk for seed in (2, 3, 4, 5)]
     res = api.get(f"/api/tracks/{ids[0]}/similar/?k=3")
     assert res.status_code == 200
     hits = res.json()
@@ -66,7 +71,7 @@ def test_similar_tracks_with_filters_and_delete(api, user, pipeline):
     assert api.get(f"/api/tracks/{ids[0]}/similar/?tempo_min=fast").status_code == 400
 
 
-def test_bad_uploads(api, user, settings, tmp_path, pipeline):
+def test_bad_uploads(api, user, settings, tmp_path):
     text = SimpleUploadedFile("notes.mp3", b"definitely not audio " * 200)
     res = upload(api, text)
     assert res.status_code == 400 and "not a readable audio or video file" in res.json()["file"][0]
@@ -95,7 +100,7 @@ def test_silent_track_fails_with_reason_and_can_be_reanalysed(api, user, pipelin
     assert api.post(f"/api/tracks/{track.pk}/reanalyse/").status_code == 202
 
 
-def test_duplicate_upload_is_409(api, user, pipeline):
+def test_duplicate_upload_is_409(api, user):
     data = song_upload(6).read()
     assert upload(api, SimpleUploadedFile("a.wav", data)).status_code == 201
     res = upload(api, SimpleUploadedFile("b.wav", data))
@@ -112,8 +117,8 @@ def test_compressed_upload_and_video_soundtrack(api, user, tmp_path, pipeline):
     assert Track.objects.get(pk=res.json()["id"]).state == TrackState.READY
 
 
-def test_private_uploads_are_invisible_to_others(api, other_api, user, pipeline):
-    tid = upload(api, song_upload(8)).json()["id"]
+def test_private_uploads_are_invisible_to_others(api, other_api, user):
+    tid = TrackFactory(owner=user, seed=8).pk
     for url in ("", "similar/", "audio/"):
         assert other_api.get(f"/api/tracks/{tid}/{url}").status_code == 404, url
     assert other_api.post(f"/api/tracks/{tid}/tags/", {"tag": "party"}, format="json").status_code == 404
@@ -125,8 +130,8 @@ def test_private_uploads_are_invisible_to_others(api, other_api, user, pipeline)
     assert other_api.patch(f"/api/tracks/{tid}/", {"title": "mine now"}, format="json").status_code == 403
 
 
-def test_user_tags_override_for_that_user_only(api, other_api, user, pipeline):
-    tid = upload(api, song_upload(9), public=True).json()["id"]
+def test_user_tags_override_for_that_user_only(api, other_api, user):
+    tid = TrackFactory(owner=user, public=True, seed=9).pk
     res = api.post(f"/api/tracks/{tid}/tags/", {"tag": "sleep"}, format="json")
     assert res.status_code == 200
     sleep = next(t for t in res.json()["tags"] if t["tag"] == "sleep")
@@ -139,8 +144,8 @@ def test_user_tags_override_for_that_user_only(api, other_api, user, pipeline):
     assert api.post(f"/api/tracks/{tid}/tags/", {"tag": "bogus"}, format="json").status_code == 400
 
 
-def test_audio_supports_range_requests_for_seeking(api, user, pipeline):
-    tid = upload(api, song_upload(10, seconds=20)).json()["id"]
+def test_audio_supports_range_requests_for_seeking(api, user):
+    tid = TrackFactory(owner=user, seed=10, duration=20.0, audio=True).pk
     full = api.get(f"/api/tracks/{tid}/audio/")
     data = b"".join(full.streaming_content)
     assert full.status_code == 200 and full["Accept-Ranges"] == "bytes"
@@ -152,11 +157,11 @@ def test_audio_supports_range_requests_for_seeking(api, user, pipeline):
     assert api.get(f"/api/tracks/{tid}/audio/", HTTP_RANGE=f"bytes={len(data) + 5}-").status_code == 416
 
 
-def test_labels_trigger_tagger_retraining_in_batches(api, user, settings, pipeline):
+def test_labels_trigger_tagger_retraining_in_batches(api, user, settings, pipeline):  # pipeline: runs the retrain
     from webapp.core.models import Job
 
     settings.TAGGER_MIN_LABELS = 2
-    tid = upload(api, song_upload(11, seconds=20)).json()["id"]
+    tid = TrackFactory(owner=user, seed=11, duration=20.0).pk
     api.post(f"/api/tracks/{tid}/tags/", {"tag": "focus"}, format="json")
     assert not Job.objects.filter(kind="retag_catalog").exists()
     api.delete(f"/api/tracks/{tid}/tags/?tag=party")
