@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from webapp.catalog import services as catalog_services
-from webapp.catalog.models import Track, TrackState, to_bytes
+from tests.webapp.catalog.factories import TrackFactory
+from webapp.catalog.models import Track, to_bytes
 from webapp.listening.models import ContextModelVersion, Listen
 
 pytestmark = pytest.mark.django_db
@@ -18,20 +18,21 @@ def context_dir(settings, tmp_path):
 
 
 def make_tracks(n: int, *, loud: bool, seed: int) -> list[Track]:
-    """Ready tracks: loud and fast ones share one region of the embedding space, quiet and slow another."""
+    """Ready tracks: loud and fast ones share one region of the embedding space, quiet and slow another.
+
+    Not in the FAISS indexes (playlists score the catalog's vectors directly): no index files to write.
+    """
     rng = np.random.default_rng(seed)
     centre = np.zeros(128)
     centre[0 if loud else 1] = 3.0
     out = []
     for i in range(n):
         v = centre + rng.standard_normal(128)
-        t = Track.objects.create(title=f"{'loud' if loud else 'quiet'} {i}", shared=True, state=TrackState.READY,
-                                 content_hash=f"{seed}-{i}", file=f"t{seed}-{i}.wav",
-                                 tempo=float(rng.uniform(135, 150) if loud else rng.uniform(60, 75)),
-                                 loudness=-8.0 if loud else -38.0, mode="major", duration=180.0,
-                                 embedding=to_bytes(v / np.linalg.norm(v)))  # fmt: skip
-        catalog_services.assign_tags(t)
-        out.append(t)
+        out.append(TrackFactory(title=f"{'loud' if loud else 'quiet'} {i}", content_hash=f"{seed}-{i}",
+                                file=f"t{seed}-{i}.wav",
+                                tempo=float(rng.uniform(135, 150) if loud else rng.uniform(60, 75)),
+                                loudness=-8.0 if loud else -38.0, mode="major", duration=180.0,
+                                embedding=to_bytes(v / np.linalg.norm(v)), indexed=False))  # fmt: skip
     return out
 
 
@@ -125,8 +126,7 @@ def test_bad_playlist_queries(api, user):
 
 
 def test_another_users_private_track_is_unknown(api, other_user, user):
-    private = Track.objects.create(owner=other_user, title="theirs", state=TrackState.READY, content_hash="p",
-                                   file="p.wav")  # fmt: skip
+    private = TrackFactory(owner=other_user, title="theirs", content_hash="p", file="p.wav")
     res = api.post("/api/listens/", {"track": private.pk, "action": "play"}, format="json")
     assert res.status_code == 400 and "no such track" in str(res.json()["track"])
 
