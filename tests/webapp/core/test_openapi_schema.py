@@ -7,9 +7,10 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.factories import DrumSessionFactory
-from webapp.catalog.models import Track, TrackState
-from webapp.videos.models import Video, VideoState
+from tests.webapp.catalog.factories import TrackFactory
+from tests.webapp.drums.factories import DrumSessionFactory
+from tests.webapp.videos.factories import VideoFactory
+from webapp.catalog.models import TrackState
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +136,7 @@ def test_form_bodies_on_json_operations_are_415(api, user):
 
 
 def test_max_length_counts_the_whitespace_that_would_be_stripped(api, user):
-    track = Track.objects.create(owner=user, title="t", state=TrackState.READY, content_hash="h", file="t.wav")
+    track = TrackFactory(owner=user, title="t")
     res = api.patch(f"/api/tracks/{track.pk}/", {"title": " " + "x" * 255}, format="json")
     assert res.status_code == 400 and "title" in res.json()
     assert api.patch(f"/api/tracks/{track.pk}/", {"title": " x "}, format="json").json()["title"] == "x"
@@ -196,7 +197,7 @@ def test_files_can_be_asked_for_by_their_type(api, user):
 
 
 def test_markers_for_a_track_not_analysed_yet_are_409(api, user):
-    video = Video.objects.create(owner=user, title="v", state=VideoState.READY, duration=4.0, fps=25.0)
-    track = Track.objects.create(owner=user, title="t", state=TrackState.ANALYZING, content_hash="a", file="a.wav")
+    video = VideoFactory(owner=user, duration=4.0)
+    track = TrackFactory(owner=user, state=TrackState.ANALYZING)
     assert api.get(f"/api/videos/{video.pk}/markers/?track={track.pk}").status_code == 409
     assert api.get(f"/api/videos/{video.pk}/markers/?track=999999").status_code == 400

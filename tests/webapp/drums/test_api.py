@@ -5,7 +5,7 @@ import pytest
 import soundfile as sf
 
 from recommender.drums.render import from_midi_bytes
-from tests.factories import DrumSessionFactory
+from tests.webapp.drums.factories import DrumSessionFactory
 from webapp.drums.models import DrumLoop
 
 pytestmark = pytest.mark.django_db
