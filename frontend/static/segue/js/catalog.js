@@ -1,13 +1,10 @@
 // Catalog page: drag-and-drop upload with progress, filters, the track list with a player.
 import { api, upload } from "./api.js";
+import { $, bindDropZone, esc, mmss, sectionColor } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
-const fmtTime = (s) => (s == null ? "" : `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`);
-const COLORS = ["#4f46e5", "#0891b2", "#16a34a", "#ca8a04", "#dc2626", "#9333ea", "#db2777", "#475569"];
 const timeline = (t) => !t.duration ? "" : `<div class="mini-timeline" title="sections">${t.sections.map((s) =>
   `<span style="left:${(100 * s.start) / t.duration}%;width:${(100 * (s.end - s.start)) / t.duration}%;` +
-  `background:${COLORS[(s.label.charCodeAt(0) - 65) % COLORS.length]}"></span>`).join("")}</div>`;
-const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+  `background:${sectionColor(s.label)}"></span>`).join("")}</div>`;
 
 async function sendFile(file) {
   const li = document.createElement("li");
@@ -27,18 +24,6 @@ async function sendFile(file) {
   }
 }
 
-function bindUpload() {
-  const zone = $("dropzone");
-  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
-  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
-  zone.addEventListener("drop", (e) => {
-    e.preventDefault();
-    zone.classList.remove("over");
-    [...e.dataTransfer.files].forEach(sendFile);
-  });
-  $("file").addEventListener("change", (e) => [...e.target.files].forEach(sendFile));
-}
-
 let page = 1;
 async function load() {
   const params = new URLSearchParams();
@@ -55,7 +40,7 @@ async function load() {
     <tr data-track="${t.id}">
       <td><button type="button" class="neutral play" data-src="${t.audio_url}">▶</button></td>
       <td><a href="/catalog/${t.id}/">${esc(t.title)}</a>${timeline(t)}</td><td>${esc(t.artist)}</td>
-      <td>${t.tempo ? t.tempo.toFixed(0) : ""}</td><td>${t.key ? `${t.key} ${t.mode}` : ""}</td><td>${fmtTime(t.duration)}</td>
+      <td>${t.tempo ? t.tempo.toFixed(0) : ""}</td><td>${t.key ? `${t.key} ${t.mode}` : ""}</td><td>${mmss(t.duration)}</td>
       <td>${t.tags.filter((g) => g.probability >= 0.5).slice(0, 3).map((g) => `<span class="chip ${g.source}">${g.tag}</span>`).join("")}</td>
       <td class="state-${t.state}">${t.state === "ready" ? `<a href="/catalog/${t.id}/#similar">more like this</a>` : t.state}</td>
     </tr>`).join("") || `<tr><td colspan="8">No tracks match.</td></tr>`;
@@ -84,6 +69,6 @@ function listened(track) {
   send(track, "play");
 }
 
-bindUpload();
+bindDropZone($("dropzone"), $("file"), sendFile);
 $("filters").addEventListener("input", () => { page = 1; load(); });
 load();

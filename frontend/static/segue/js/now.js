@@ -1,8 +1,7 @@
 // "For now": the inferred listening contexts and a playlist for them; play, like and skip send feedback.
 import { api } from "./api.js";
+import { $, esc } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
-const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 let situation = {};
 
 function params() {

@@ -1,6 +1,7 @@
 // <job-progress job-id="42"></job-progress>: polls GET /api/jobs/42/ until the job is done or failed.
 // Fires a "job-finished" event (detail: the job) that pages use to show results.
 import { api } from "./api.js";
+import { setProgress } from "./dom.js";
 
 const FINAL = new Set(["done", "failed"]);
 
@@ -14,11 +15,8 @@ class JobProgress extends HTMLElement {
   disconnectedCallback() { clearTimeout(this.timer); }
 
   render(job) {
-    const bar = this.querySelector(".progress");
-    bar.setAttribute("aria-valuenow", job.progress);
-    bar.dataset.state = job.state;
+    setProgress(this.querySelector(".progress"), job.progress, job.state);
     this.dataset.state = job.state;
-    this.querySelector(".bar").style.width = `${job.progress}%`;
     const text = job.state === "failed" ? `failed: ${job.error}` : `${job.state} ${job.progress}% ${job.message || ""}`;
     this.querySelector(".status").textContent = text;
   }

@@ -1,15 +1,15 @@
 // Drum studio: seamless Web Audio looping, ratings with keyboard shortcuts, a grid that lights the
 // playing step, history with replay, favourites, and the like-rate chart.
 import { api } from "./api.js";
+import { $ } from "./dom.js";
 
 const INSTRUMENTS = ["kick", "snare", "closed_hat", "open_hat", "clap", "low_tom", "high_tom", "rim", "cymbal"];
-const root = document.getElementById("studio");
+const root = $("studio");
 const sessionId = root.dataset.session;
 const state = {
   ctx: null, source: null, startedAt: 0, playing: false, wantPlay: false, loop: null, buffer: null,
   tempo: Number(root.dataset.tempo), swing: Number(root.dataset.swing), busy: false,
 };
-const $ = (id) => document.getElementById(id);
 
 function audioUrl(loop) {
   return `${loop.audio_url}?tempo=${state.tempo}&swing=${state.swing}`;

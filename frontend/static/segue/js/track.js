@@ -1,13 +1,9 @@
 // Track page: waveform with coloured sections and a playhead, context tags with the user's labels, similar tracks.
 import { api } from "./api.js";
+import { $, esc, sectionColor } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
 const id = $("track").dataset.track;
-const COLORS = ["#4f46e5", "#0891b2", "#16a34a", "#ca8a04", "#dc2626", "#9333ea", "#db2777", "#475569"];
-const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 let track = null;
-
-function colorOf(label) { return COLORS[(label.charCodeAt(0) - 65) % COLORS.length]; }
 
 function draw() {
   const canvas = $("waveform");
@@ -17,7 +13,7 @@ function draw() {
   if (!track || !track.duration) return;
   const x = (t) => (t / track.duration) * w;
   for (const s of track.sections) {
-    ctx.fillStyle = colorOf(s.label);
+    ctx.fillStyle = sectionColor(s.label);
     ctx.fillRect(x(s.start), h - band, Math.max(1, x(s.end) - x(s.start) - 1), band);
     ctx.fillStyle = "#fff";
     ctx.font = "11px sans-serif";
@@ -72,7 +68,7 @@ async function load() {
     ? `${track.tempo.toFixed(1)} BPM · ${track.key} ${track.mode} · ${track.sections.length} sections · ${track.duration.toFixed(0)} s`
     : track.state === "failed" ? `failed: ${track.error}` : `${track.state}…`;
   $("legend").innerHTML = [...new Set(track.sections.map((s) => s.label))]
-    .map((l) => `<span style="background:${colorOf(l)}">${l}</span>`).join("");
+    .map((l) => `<span style="background:${sectionColor(l)}">${l}</span>`).join("");
   $("progress-slot").innerHTML = "";
   if (track.state !== "ready" && track.state !== "failed") {
     if (track.job) {

@@ -1,20 +1,15 @@
 // Results page: analysis progress, recommendations, synced playback from the offset, a timeline with
 // shots / music sections / the alignment between them, previews and editor markers.
 import { api } from "./api.js";
+import { $, esc, sectionColor, setProgress } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
-const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 const id = $("video-page").dataset.video;
-const SECTION_COLORS = ["#4f46e5", "#0891b2", "#16a34a", "#ca8a04", "#dc2626", "#9333ea", "#db2777", "#475569"];
 let video = null;
 let chosen = null; // { rec, track (detail) }
 
 async function pollVideo() {
   video = await api(`/api/videos/${id}/`);
-  const bar = $("analysis-progress");
-  bar.setAttribute("aria-valuenow", video.progress.percent);
-  bar.dataset.state = video.state === "ready" ? "done" : video.state;
-  bar.querySelector(".bar").style.width = `${video.progress.percent}%`;
+  setProgress($("analysis-progress"), video.progress.percent, video.state === "ready" ? "done" : video.state);
   $("analysis-status").textContent = video.state === "failed"
     ? `failed: ${video.error}` : `${video.state} ${video.progress.percent}% ${video.progress.message || ""}`;
   $("facts").textContent = [video.duration && `${video.duration.toFixed(1)} s`, video.width && `${video.width}×${video.height}`,
@@ -115,7 +110,7 @@ function drawTimeline() {
     for (const s of t.sections) {
       const a = s.start - off, b = s.end - off;
       if (b < 0 || a > video.duration) continue;
-      ctx.fillStyle = SECTION_COLORS[(s.label.charCodeAt(0) - 65) % SECTION_COLORS.length];
+      ctx.fillStyle = sectionColor(s.label);
       ctx.fillRect(x(Math.max(0, a)), musicY, Math.max(1, x(Math.min(video.duration, b)) - x(Math.max(0, a)) - 1), musicH);
       ctx.fillStyle = "#fff";
       if (a >= 0) ctx.fillText(s.label, x(a) + 3, musicY + 14);

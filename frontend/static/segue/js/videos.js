@@ -1,9 +1,6 @@
 // Videos page: drag-and-drop upload with upload progress, then the list of your videos with their state.
 import { api, upload } from "./api.js";
-
-const $ = (id) => document.getElementById(id);
-const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-const fmt = (s) => (s == null ? "" : `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`);
+import { $, bindDropZone, esc, mmss } from "./dom.js";
 
 async function send(file) {
   const li = document.createElement("li");
@@ -27,14 +24,10 @@ async function send(file) {
 async function list() {
   const page = await api("/api/videos/");
   $("video-rows").innerHTML = page.results.map((v) => `<tr>
-      <td><a href="/videos/${v.id}/">${esc(v.title)}</a></td><td>${fmt(v.duration)}</td><td>${v.shots.length || ""}</td>
+      <td><a href="/videos/${v.id}/">${esc(v.title)}</a></td><td>${mmss(v.duration)}</td><td>${v.shots.length || ""}</td>
       <td class="state-${v.state}">${v.state}${v.state === "failed" ? `: ${esc(v.error)}` : ""}</td>
       <td><a href="/videos/${v.id}/">results</a></td></tr>`).join("") || `<tr><td colspan="5">No videos yet.</td></tr>`;
 }
 
-const zone = $("dropzone");
-zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
-zone.addEventListener("dragleave", () => zone.classList.remove("over"));
-zone.addEventListener("drop", (e) => { e.preventDefault(); zone.classList.remove("over"); [...e.dataTransfer.files].forEach(send); });
-$("file").addEventListener("change", (e) => [...e.target.files].forEach(send));
+bindDropZone($("dropzone"), $("file"), send);
 list();
