@@ -7,7 +7,7 @@ harmony features, with boundaries snapped to downbeats (editors cut on downbeats
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,16 +33,12 @@ class TrackAnalysis:
     beats: list[float]  # seconds
     downbeats: list[float]  # seconds
     sections: list[Section]
-    energy: list[float]  # loudness in dB, one value per ENERGY_HOP seconds
+    energy: list[float]  # loudness in dB, one value every ``energy_hop`` seconds
     energy_hop: float
     key: str
     mode: str  # "major" or "minor"
     key_confidence: float
     mean_energy: float = 0.0  # mean of the energy curve, dB
-    extra: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass

@@ -151,3 +151,11 @@ def title_artist(path: str | Path, tags: dict[str, str]) -> tuple[str, str]:
         else:
             title = stem
     return title[:255], artist[:255]
+
+
+def waveform_peaks(y: np.ndarray, *, columns: int = 600) -> list[float]:
+    """Peak |amplitude| of ``y`` ``(n,)`` in ``columns`` equal spans (3 decimals): what a waveform view draws."""
+    n = len(y) // columns
+    if n == 0:
+        return [round(float(abs(v)), 3) for v in y]
+    return [round(float(v), 3) for v in np.abs(y[: n * columns]).reshape(columns, n).max(axis=1)]

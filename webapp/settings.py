@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "webapp.core",
     "webapp.accounts",
     "webapp.drums",
@@ -150,6 +151,8 @@ REST_FRAMEWORK = {
     # empty value from a missing one, so it would not mean what the schema says.)
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "webapp.core.schema.SegueAutoSchema",
+    # Lists are filtered by their view's FilterSet (webapp/*/filters.py); an object named in the URL never is.
+    "DEFAULT_FILTER_BACKENDS": ["webapp.core.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "webapp.core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [

@@ -16,8 +16,8 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from recommender.device import device_name
+from webapp.core import jobs
 from webapp.core.models import WorkerHeartbeat
-from workers import jobs
 
 log = logging.getLogger(__name__)
 _stop = threading.Event()

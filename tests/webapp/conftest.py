@@ -20,7 +20,6 @@ def media_dirs(settings, tmp_path):
 @pytest.fixture
 def pipeline(monkeypatch, transactional_db):
     """Run queued jobs as their transaction commits, in this process, through the real task bodies."""
-    import workers.tasks  # noqa: F401 - registers every job kind
-    from workers import jobs
+    from webapp.core import jobs
 
-    monkeypatch.setattr(jobs, "send", lambda job_id, kind: jobs.REGISTRY[kind].apply(args=[job_id], throw=True))
+    monkeypatch.setattr(jobs, "send", lambda job_id, task: task.apply(args=[job_id], throw=True))

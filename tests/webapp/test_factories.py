@@ -27,7 +27,7 @@ def test_a_ready_track_carries_analysis_sections_vectors_tags_and_index_entries(
     vectors = [track.vector, np.frombuffer(bytes(track.xm_embedding), np.float32)]
     vectors += [np.frombuffer(bytes(s.embedding), np.float32) for s in sections]
     vectors += [np.frombuffer(bytes(s.xm_embedding), np.float32) for s in sections]
-    vectors += list(track.segment_vectors)
+    vectors += list(np.frombuffer(bytes(track.xm_segments), np.float32).reshape(len(track.segments), -1))
     for v in vectors:
         assert v.dtype == np.float32 and v.shape == (128,) and np.isclose(np.linalg.norm(v), 1.0, atol=1e-5)
     assert track.segments[0][0] == 0 and track.segments[-1][1] == track.duration

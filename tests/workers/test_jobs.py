@@ -6,16 +6,16 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import JobFactory
+from webapp.core import jobs
 from webapp.core.models import Job, JobState
-from workers import jobs
-from workers.tasks import diagnostics  # noqa: F401 - registers "selftest"
+from webapp.core.tasks import selftest
 
 pytestmark = pytest.mark.django_db
 
 
 def run_now(job: Job) -> None:
     """Run the real task body in this process (the worker tests cover real processes)."""
-    jobs.REGISTRY[job.kind].apply(args=[job.pk], throw=True)
+    jobs.task_for(job.kind).apply(args=[job.pk], throw=True)
 
 
 def test_job_runs_and_stores_result():
@@ -93,11 +93,11 @@ def test_progress_span_maps_into_parent_range():
 def test_reaper_requeues_lost_running_jobs(settings, monkeypatch):
     settings.JOB_LEASE_SECONDS = 5
     sent = []
-    monkeypatch.setattr(jobs, "send", lambda job_id, kind: sent.append(job_id))
+    monkeypatch.setattr(jobs, "send", lambda job_id, task: sent.append((job_id, task.kind)))
     lost = JobFactory(state=JobState.RUNNING, heartbeat_at=timezone.now() - timedelta(seconds=60), attempts=1)
     alive = JobFactory(state=JobState.RUNNING, heartbeat_at=timezone.now(), attempts=1)
     assert jobs.requeue_lost() == 1
-    assert sent == [lost.pk]
+    assert sent == [(lost.pk, lost.kind)]
     assert Job.objects.get(pk=lost.pk).state == JobState.QUEUED
     assert Job.objects.get(pk=alive.pk).state == JobState.RUNNING
 
@@ -105,13 +105,13 @@ def test_reaper_requeues_lost_running_jobs(settings, monkeypatch):
 def test_create_job_once_never_queues_two_and_asks_if_due(user, monkeypatch):
     from webapp.core.jobs import create_job_once
 
-    monkeypatch.setattr(jobs, "send", lambda job_id, kind: None)  # no broker: only the rows matter here
+    monkeypatch.setattr(jobs, "send", lambda job_id, task: None)  # no broker: only the rows matter here
     seen = []
-    assert create_job_once(user, "selftest", due=lambda last: seen.append(last) or False) is None
+    assert create_job_once(user, selftest, due=lambda last: seen.append(last) or False) is None
     assert seen == [None] and not Job.objects.exists()
-    first = create_job_once(user, "selftest", due=lambda last: True)
+    first = create_job_once(user, selftest, due=lambda last: True)
     assert first is not None and first.state == JobState.QUEUED
-    assert create_job_once(user, "selftest", due=lambda last: True) is None  # one is queued already
+    assert create_job_once(user, selftest, due=lambda last: True) is None  # one is queued already
     Job.objects.filter(pk=first.pk).update(state=JobState.DONE)
-    second = create_job_once(user, "selftest", due=lambda last: last == first)
+    second = create_job_once(user, selftest, due=lambda last: last == first)
     assert second is not None and Job.objects.count() == 2

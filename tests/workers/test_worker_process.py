@@ -7,6 +7,7 @@ from tests.conftest import wait_until
 from tests.factories import UserFactory
 from webapp.core.jobs import create_job
 from webapp.core.models import Job, JobState
+from webapp.core.tasks import selftest
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
@@ -17,7 +18,7 @@ def expected_checksum(steps: int) -> float:
 
 def test_real_worker_runs_job_with_moving_progress(workers):
     workers.start("w1")
-    job = create_job(UserFactory(), "selftest", params={"steps": 12, "step_seconds": 0.25})
+    job = create_job(UserFactory(), selftest, params={"steps": 12, "step_seconds": 0.25})
     seen: list[int] = []
 
     def finished() -> bool:
@@ -39,7 +40,7 @@ def test_real_worker_runs_job_with_moving_progress(workers):
 
 def test_killed_worker_task_is_redelivered_and_completes_once(workers):
     first = workers.start("doomed")
-    job = create_job(UserFactory(), "selftest", params={"steps": 20, "step_seconds": 0.25})
+    job = create_job(UserFactory(), selftest, params={"steps": 20, "step_seconds": 0.25})
     wait_until(lambda: Job.objects.get(pk=job.pk).progress >= 20, 60, what="the job to be a fifth done")
     workers.kill(first)
     killed_at = Job.objects.get(pk=job.pk)
@@ -58,7 +59,7 @@ def test_failed_job_reports_reason_and_retry_succeeds(workers):
     from webapp.core.jobs import retry_job
 
     workers.start("w2")
-    job = create_job(UserFactory(), "selftest", params={"steps": 0})
+    job = create_job(UserFactory(), selftest, params={"steps": 0})
     wait_until(lambda: Job.objects.get(pk=job.pk).state == JobState.FAILED, 60, what="the bad job to fail")
     job.refresh_from_db()
     assert "steps must be in 1..200" in job.error

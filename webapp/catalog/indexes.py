@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
+import numpy as np
 from django.conf import settings
 
 from recommender.index import VectorIndex
 from recommender.models.audio_encoder import EncoderConfig
+from webapp.catalog.models import Section, Track, TrackState
 
 DIM = EncoderConfig().dim
 
@@ -33,5 +36,69 @@ def xm_section_index() -> VectorIndex:
     return VectorIndex(settings.INDEX_DIR / "xm_sections.faiss", dim=DIM, factory=settings.INDEX_FACTORY_SECTIONS)
 
 
-def all_indexes() -> list[VectorIndex]:
-    return [track_index(), section_index(), xm_track_index(), xm_section_index()]
+def _vectors(rows) -> tuple[np.ndarray, np.ndarray]:
+    rows = [(pk, blob) for pk, blob in rows if blob is not None]
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, track_index().dim), dtype=np.float32)
+    return np.array([pk for pk, _ in rows]), np.stack([np.frombuffer(bytes(b), dtype=np.float32) for _, b in rows])
+
+
+# (index, the field it holds) for tracks and for sections: audio similarity, and the shared music–video space.
+def _track_indexes():
+    return [(track_index(), "embedding"), (xm_track_index(), "xm_embedding")]
+
+
+def _section_indexes():
+    return [(section_index(), "embedding"), (xm_section_index(), "xm_embedding")]
+
+
+def index_track(track: Track) -> None:
+    """Add (or replace) a track's vectors and its sections' vectors in every index."""
+    for index, field in _track_indexes():
+        ids, vecs = _vectors([(track.pk, getattr(track, field))])
+        if len(ids):
+            index.upsert(ids, vecs)
+    for index, field in _section_indexes():
+        ids, vecs = _vectors(track.sections.values_list("pk", field))
+        if len(ids):
+            index.upsert(ids, vecs)
+
+
+def unindex_track(track_id: int, section_ids: list[int]) -> None:
+    for index, _ in _track_indexes():
+        index.remove(np.array([track_id]))
+    if section_ids:
+        for index, _ in _section_indexes():
+            index.remove(np.array(section_ids))
+
+
+def rebuild_indexes() -> tuple[int, int]:
+    """Write every index file anew from the database and swap them in atomically."""
+    tracks = Track.objects.ready()
+    sections = Section.objects.filter(track__state=TrackState.READY)
+    for index, field in _track_indexes():
+        index.rebuild(*_vectors(tracks.values_list("pk", field)))
+    for index, field in _section_indexes():
+        index.rebuild(*_vectors(sections.values_list("pk", field)))
+    return tracks.exclude(embedding=None).count(), sections.exclude(embedding=None).count()
+
+
+def visible_neighbours(index: VectorIndex, vector: np.ndarray, queryset, k: int) -> list[tuple[Any, float]]:
+    """The ``k`` nearest neighbours of ``vector`` in ``index`` among the rows of ``queryset`` (those the user may see,
+    with any filters), nearest first, as (object, cosine score).
+
+    The index holds every row, so the search widens until ``k`` of them are in the queryset or the index is
+    exhausted: neighbours the user may not see never make the answer shorter than it can be.
+    """
+    size = len(index)
+    if k < 1 or size == 0:
+        return []
+    query = np.asarray(vector, dtype=np.float32)[None]
+    fetch = min(size, max(50, 10 * k))
+    while True:
+        hits = index.search(query, fetch)[0]
+        allowed = queryset.in_bulk([h.id for h in hits])
+        found = [(allowed[h.id], h.score) for h in hits if h.id in allowed][:k]
+        if len(found) >= k or fetch >= size:
+            return found
+        fetch = min(size, fetch * 4)  # too many were not visible: look further

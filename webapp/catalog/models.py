@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from webapp.core.models import JobTarget
+
 
 class TrackState(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -42,7 +44,7 @@ def from_bytes(b: bytes | memoryview | None) -> np.ndarray | None:
     return None if b is None else np.frombuffer(bytes(b), dtype=np.float32)
 
 
-class Track(models.Model):
+class Track(JobTarget):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
                               related_name="tracks")  # fmt: skip
     shared = models.BooleanField(default=False, help_text="part of the shared catalog (seeded or admin import)")
@@ -87,19 +89,9 @@ class Track(models.Model):
     def __str__(self) -> str:
         return f"{self.artist} – {self.title}" if self.artist else self.title
 
-    def on_job_failed(self, reason: str) -> None:
-        Track.objects.filter(pk=self.pk).update(state=TrackState.FAILED, error=reason[:2000])
-
     @property
     def vector(self) -> np.ndarray | None:
         return from_bytes(self.embedding)
-
-    @property
-    def segment_vectors(self) -> np.ndarray | None:
-        flat = from_bytes(self.xm_segments)
-        if flat is None or not self.segments:
-            return None
-        return flat.reshape(len(self.segments), -1)
 
 
 class Section(models.Model):

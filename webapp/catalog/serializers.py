@@ -1,11 +1,10 @@
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from recommender.context.tags import CONTEXT_TAGS
-from webapp.catalog.models import Section, TagSource, Track, TrackState, TrackTag
-from webapp.core.serializers import StrictInputMixin
+from webapp.catalog.models import Section, TagSource, Track, TrackTag
+from webapp.core.serializers import RoundedFloatField, StrictInputMixin
 
 
 class SectionSerializer(serializers.ModelSerializer):
@@ -82,46 +81,12 @@ class TagSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class SimilarTrackSerializer(serializers.Serializer):
-    score = serializers.FloatField()
+    score = RoundedFloatField(decimals=4)
     track = TrackSerializer()
 
 
-# --- query parameters: one serializer validates them (400 on bad input) and documents them in the schema ---------
+# --- query parameters that are not filters (webapp/catalog/filters.py has those) ------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class CommaSeparatedChoiceField(serializers.CharField):
-    """`a,b` in a query string: a list of known choices (empty items are ignored)."""
-
-    def __init__(self, *, choices, **kwargs) -> None:
-        self.choices = tuple(choices)
-        kwargs.setdefault("allow_blank", True)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data) -> list[str]:
-        items = [t for t in super().to_internal_value(data).split(",") if t]
-        unknown = sorted(set(items) - set(self.choices))
-        if unknown:
-            raise serializers.ValidationError(f"unknown tags {unknown}; known: {', '.join(self.choices)}")
-        return items
-
-
-class TrackFilterParams(serializers.Serializer):
-    """Filters shared by the track list, similar tracks and video recommendations."""
-
-    tags = CommaSeparatedChoiceField(
-        choices=CONTEXT_TAGS, required=False, help_text="comma-separated context tags, all required (P ≥ 0.5)"
-    )
-    tempo_min = serializers.FloatField(required=False, min_value=0, max_value=1000, help_text="BPM")
-    tempo_max = serializers.FloatField(required=False, min_value=0, max_value=1000, help_text="BPM")
-    min_duration = serializers.FloatField(required=False, min_value=0, help_text="seconds")
-
-
-class SearchParams(TrackFilterParams):
+class SearchParams(serializers.Serializer):
     k = serializers.IntegerField(required=False, default=10, min_value=1, max_value=100, help_text="how many")
-
-
-class TrackListParams(TrackFilterParams):
-    mine = serializers.BooleanField(required=False, default=False, help_text="only your own uploads")
-    q = serializers.CharField(required=False, allow_blank=True, help_text="in the title or the artist")
-    state = serializers.ChoiceField(choices=TrackState.choices, required=False)

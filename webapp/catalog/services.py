@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from pathlib import Path
 
-import numpy as np
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 
-from recommender.context.tagger import LearnedTagger, features
-from recommender.context.tags import CONTEXT_TAGS, TrackTraits, rule_probabilities
 from recommender.media import MediaError, probe, title_artist
-from webapp.catalog.indexes import section_index, track_index, xm_section_index, xm_track_index
-from webapp.catalog.models import Section, TagSource, Track, TrackState, TrackTag
-from webapp.core.jobs import create_job
+from webapp.catalog.models import TagLabel, Track, TrackState
+from webapp.catalog.tasks import analyze_track, retag_catalog
+from webapp.core.jobs import create_job, create_job_once
+from webapp.core.models import Job
+from webapp.core.uploads import check_size, on_disk
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".mp3", ".m4a", ".aac", ".opus", ".aif", ".aiff",
                   ".mp4", ".mov", ".mkv", ".webm"}  # fmt: skip
@@ -51,29 +51,17 @@ def check_media(path: Path, name: str) -> tuple[str, str, float]:
 
 def add_track(fileobj, name: str, *, owner=None, shared: bool = False, local_path: Path | None = None) -> Track:
     """Store a file as a new track and queue its analysis; Duplicate if this owner already has it."""
-    if (getattr(fileobj, "size", 0) or 0) > settings.MAX_TRACK_BYTES:
-        raise MediaError(f"{name}: larger than the limit of {settings.MAX_TRACK_BYTES // 2**20} MB")
+    size = check_size(fileobj, name, settings.MAX_TRACK_BYTES)
     digest = file_hash(fileobj)
     existing = Track.objects.filter(owner=owner, content_hash=digest).first()
     if existing is not None:
         raise Duplicate(existing)
-    temp_path = getattr(fileobj, "temporary_file_path", None)
-    path = local_path or (Path(temp_path()) if temp_path else None)
-    if path is None or not path.is_file():
-        import tempfile
-
-        with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as tmp:
-            for chunk in iter(lambda: fileobj.read(1 << 20), b""):
-                tmp.write(chunk)
-            tmp.flush()
-            fileobj.seek(0)
-            title, artist, _ = check_media(Path(tmp.name), name)
-    else:
+    with nullcontext(local_path) if local_path and local_path.is_file() else on_disk(fileobj, name) as path:
         title, artist, _ = check_media(path, name)
     try:
         with transaction.atomic():
             track = Track(owner=owner, shared=shared, title=title, artist=artist, original_name=name[:255],
-                          content_hash=digest, size_bytes=getattr(fileobj, "size", 0) or 0)  # fmt: skip
+                          content_hash=digest, size_bytes=size)  # fmt: skip
             track.file.save(Path(name).name, File(fileobj), save=False)
             track.save()
             analyse(track)
@@ -100,7 +88,7 @@ def analyse(track: Track):
     """(Re)queue the analysis → embedding pipeline for a track."""
     Track.objects.filter(pk=track.pk).update(state=TrackState.QUEUED, error="")
     owner = track.owner or _system_user()
-    return create_job(owner, "analyze_track", target=track)
+    return create_job(owner, analyze_track, target=track)
 
 
 def _system_user():
@@ -110,78 +98,11 @@ def _system_user():
     return user
 
 
-def traits(track: Track) -> TrackTraits:
-    return TrackTraits(tempo=track.tempo or 100.0, loudness=track.loudness or -30.0, minor=track.mode == "minor")
+def maybe_retrain(user) -> Job | None:
+    """Queue a retraining once TAGGER_MIN_LABELS labels arrived since the last one (never two at once)."""
 
+    def due(last: Job | None) -> bool:
+        new_labels = TagLabel.objects.filter(created_at__gt=last.created_at) if last else TagLabel.objects.all()
+        return new_labels.count() >= settings.TAGGER_MIN_LABELS
 
-def assign_tags(track: Track, tagger: LearnedTagger | None = None) -> None:
-    """Write the track's tag probabilities: learned ones where the tagger knows the tag, rules elsewhere."""
-    tagger = tagger or LearnedTagger.load(settings.TAGGER_PATH)
-    t = traits(track)
-    probs = rule_probabilities(t)
-    sources = dict.fromkeys(CONTEXT_TAGS, TagSource.RULE)
-    vec = track.vector
-    if tagger.weights and vec is not None:
-        for tag, p in tagger.predict(features(vec, t)).items():
-            probs[tag], sources[tag] = round(p, 3), TagSource.MODEL
-    with transaction.atomic():
-        TrackTag.objects.filter(track=track).delete()
-        TrackTag.objects.bulk_create([
-            TrackTag(track=track, tag=tag, probability=probs[tag], source=sources[tag],
-                     model_version=tagger.version if sources[tag] == TagSource.MODEL else 0)
-            for tag in CONTEXT_TAGS
-        ])  # fmt: skip
-
-
-def _vectors(rows) -> tuple[np.ndarray, np.ndarray]:
-    rows = [(pk, blob) for pk, blob in rows if blob is not None]
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, track_index().dim), dtype=np.float32)
-    return np.array([pk for pk, _ in rows]), np.stack([np.frombuffer(bytes(b), dtype=np.float32) for _, b in rows])
-
-
-# (index, the field it holds) for tracks and for sections: audio similarity, and the shared music–video space.
-def _track_indexes():
-    return [(track_index(), "embedding"), (xm_track_index(), "xm_embedding")]
-
-
-def _section_indexes():
-    return [(section_index(), "embedding"), (xm_section_index(), "xm_embedding")]
-
-
-def index_track(track: Track) -> None:
-    """Add (or replace) a track's vectors and its sections' vectors in every index."""
-    for index, field in _track_indexes():
-        ids, vecs = _vectors([(track.pk, getattr(track, field))])
-        if len(ids):
-            index.upsert(ids, vecs)
-    for index, field in _section_indexes():
-        ids, vecs = _vectors(track.sections.values_list("pk", field))
-        if len(ids):
-            index.upsert(ids, vecs)
-
-
-def unindex_track(track_id: int, section_ids: list[int]) -> None:
-    for index, _ in _track_indexes():
-        index.remove(np.array([track_id]))
-    if section_ids:
-        for index, _ in _section_indexes():
-            index.remove(np.array(section_ids))
-
-
-def rebuild_indexes() -> tuple[int, int]:
-    """Write every index file anew from the database and swap them in atomically."""
-    tracks = Track.objects.ready()
-    sections = Section.objects.filter(track__state=TrackState.READY)
-    for index, field in _track_indexes():
-        index.rebuild(*_vectors(tracks.values_list("pk", field)))
-    for index, field in _section_indexes():
-        index.rebuild(*_vectors(sections.values_list("pk", field)))
-    return tracks.exclude(embedding=None).count(), sections.exclude(embedding=None).count()
-
-
-def waveform_peaks(y: np.ndarray, columns: int = 600) -> list[float]:
-    n = len(y) // columns
-    if n == 0:
-        return [round(float(abs(v)), 3) for v in y]
-    return [round(float(v), 3) for v in np.abs(y[: n * columns]).reshape(columns, n).max(axis=1)]
+    return create_job_once(user, retag_catalog, due=due)

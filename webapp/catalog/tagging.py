@@ -1,25 +1,38 @@
-"""Retraining the context tagger from users' labels (a tag added on a track = positive, removed = negative)."""
+"""Context tags of catalog tracks: rules or the learned tagger per tag, and retraining the tagger from users'
+labels (a tag added on a track = positive, removed = negative)."""
 
 from __future__ import annotations
 
 import numpy as np
 from django.conf import settings
+from django.db import transaction
 
 from recommender.context.tagger import LearnedTagger, features, train_tagger
-from webapp.catalog.models import TagLabel
-from webapp.catalog.services import traits
-from webapp.core.jobs import create_job_once
-from webapp.core.models import Job
+from recommender.context.tags import CONTEXT_TAGS, TrackTraits, rule_probabilities
+from webapp.catalog.models import TagLabel, TagSource, Track, TrackTag
 
 
-def maybe_retrain(user) -> Job | None:
-    """Queue a retraining once TAGGER_MIN_LABELS labels arrived since the last one (never two at once)."""
+def traits(track: Track) -> TrackTraits:
+    return TrackTraits(tempo=track.tempo or 100.0, loudness=track.loudness or -30.0, minor=track.mode == "minor")
 
-    def due(last: Job | None) -> bool:
-        new_labels = TagLabel.objects.filter(created_at__gt=last.created_at) if last else TagLabel.objects.all()
-        return new_labels.count() >= settings.TAGGER_MIN_LABELS
 
-    return create_job_once(user, "retag_catalog", due=due)
+def assign_tags(track: Track, tagger: LearnedTagger | None = None) -> None:
+    """Write the track's tag probabilities: learned ones where the tagger knows the tag, rules elsewhere."""
+    tagger = tagger or LearnedTagger.load(settings.TAGGER_PATH)
+    t = traits(track)
+    probs = rule_probabilities(t)
+    sources = dict.fromkeys(CONTEXT_TAGS, TagSource.RULE)
+    vec = track.vector
+    if tagger.weights and vec is not None:
+        for tag, p in tagger.predict(features(vec, t)).items():
+            probs[tag], sources[tag] = round(p, 3), TagSource.MODEL
+    with transaction.atomic():
+        TrackTag.objects.filter(track=track).delete()
+        TrackTag.objects.bulk_create([
+            TrackTag(track=track, tag=tag, probability=probs[tag], source=sources[tag],
+                     model_version=tagger.version if sources[tag] == TagSource.MODEL else 0)
+            for tag in CONTEXT_TAGS
+        ])  # fmt: skip
 
 
 def retrain_tagger() -> LearnedTagger:

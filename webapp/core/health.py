@@ -21,7 +21,7 @@ def check_database() -> dict:
 
 
 def check_broker() -> dict:
-    from workers.celery import app
+    from webapp.celery import app
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=3)

@@ -1,6 +1,6 @@
 """Jobs: one row per piece of long work, the single source of truth for its state and progress.
 
-Celery messages only carry a job id; a task claims its row by state (see ``workers.jobs``), so a
+Celery messages only carry a job id; a task claims its row by state (see ``webapp.core.jobs``), so a
 message delivered twice, or again after its worker died, never does the work twice.
 """
 
@@ -28,6 +28,20 @@ class JobQuerySet(models.QuerySet):
 
     def unfinished(self) -> JobQuerySet:
         return self.filter(state__in=[JobState.QUEUED, JobState.RUNNING])
+
+    def latest_by_target(self, model: type[models.Model], ids=None) -> dict[int, Job]:
+        """The latest job (the highest id) of each object of ``model`` (of those with ``ids``), by object id."""
+        jobs = self.filter(target_type=ContentType.objects.get_for_model(model))
+        if ids is not None:
+            jobs = jobs.filter(target_id__in=ids)
+        latest: dict[int, Job] = {}
+        for job in jobs.order_by("-pk"):
+            latest.setdefault(job.target_id, job)
+        return latest
+
+    def latest_for(self, obj: models.Model) -> Job | None:
+        """The object's latest job, if it has one."""
+        return self.latest_by_target(type(obj), [obj.pk]).get(obj.pk)
 
     def lost(self, lease_seconds: float) -> JobQuerySet:
         """Running jobs whose heartbeat is older than the lease: their worker is presumed dead."""
@@ -64,9 +78,16 @@ class Job(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state} {self.progress}%)"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.state in (JobState.DONE, JobState.FAILED)
+
+class JobTarget(models.Model):
+    """An object that jobs work on (a track, a video, a preview): ``state`` and ``error`` fields, the state
+    ``"failed"`` among its choices. When its job fails for good the object is marked failed with the reason."""
+
+    class Meta:
+        abstract = True
+
+    def on_job_failed(self, reason: str) -> None:
+        type(self)._default_manager.filter(pk=self.pk).update(state="failed", error=reason[:2000])
 
 
 class WorkerHeartbeat(models.Model):

@@ -67,6 +67,17 @@ class StrictInputMixin:
         return super().to_internal_value(data)
 
 
+class RoundedFloatField(serializers.FloatField):
+    """A float given out rounded to ``decimals`` places (scores, seconds): the one place where results are rounded."""
+
+    def __init__(self, *, decimals: int, **kwargs) -> None:
+        self.decimals = decimals
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> float:
+        return round(super().to_representation(value), self.decimals)
+
+
 class JobSerializer(serializers.ModelSerializer):
     target = serializers.SerializerMethodField()
 

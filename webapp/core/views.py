@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from webapp.core.jobs import create_job, retry_job
 from webapp.core.models import Job
 from webapp.core.serializers import JobSerializer, SelfTestSerializer
+from webapp.core.tasks import selftest
 
 
 class UploadParsersMixin:
@@ -74,7 +75,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         """Start a self-test job on a worker (checks the queue, the worker and torch end to end)."""
         params = SelfTestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        job = create_job(request.user, "selftest", params=params.validated_data)
+        job = create_job(request.user, selftest, params=params.validated_data)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

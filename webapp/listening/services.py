@@ -1,10 +1,9 @@
-"""Listening contexts for one user: infer the situation, score the catalog for it, and retrain the models."""
+"""Listening contexts for one user: infer the situation, score the catalog for it, queue retraining."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -12,13 +11,13 @@ from django.db.models import Count
 
 from recommender.context import playlist, situation, user_tagger
 from recommender.context.situation import DEVICES, Situation
-from recommender.context.tagger import N_TRAITS, features
 from recommender.context.tags import CONTEXT_TAGS
 from webapp.catalog.models import Track, TrackTag
-from webapp.catalog.services import traits
 from webapp.core.jobs import create_job_once
 from webapp.core.models import Job
 from webapp.listening.models import ContextModelVersion, Listen
+from webapp.listening.tasks import retrain_contexts
+from webapp.listening.training import model_paths, track_features
 
 UA_DEVICES = [  # (substring of the User-Agent, device), first match wins
     ("carplay", "car"), ("android automotive", "car"), ("sonos", "speaker"), ("echo", "speaker"),
@@ -35,11 +34,6 @@ def device_from_user_agent(ua: str) -> str:
     return "desktop" if ua else "other"
 
 
-def _paths() -> tuple[Path, Path]:
-    d = Path(settings.CONTEXT_MODEL_DIR)
-    return d / "situation.pt", d / "user_tagger.npz"
-
-
 def user_history(user) -> list[tuple[Situation, int]]:
     """The user's own situations with the context they named (their habits; nobody else's)."""
     rows = Listen.objects.filter(user=user).exclude(context="").values_list("device", "local_time", "context")
@@ -52,7 +46,7 @@ def _situation_net(path: str, mtime: float) -> situation.SituationModel:
 
 
 def situation_model(user) -> situation.SituationModel:
-    path, _ = _paths()
+    path, _ = model_paths()
     shared = _situation_net(str(path), path.stat().st_mtime if path.exists() else 0.0)
     return situation.SituationModel(net=shared.net, history={user.pk: user_history(user)}, version=shared.version)
 
@@ -63,15 +57,8 @@ def _tagger(path: str, mtime: float) -> user_tagger.UserContextModel | None:
 
 
 def tagger() -> user_tagger.UserContextModel | None:
-    _, path = _paths()
+    _, path = model_paths()
     return _tagger(str(path), path.stat().st_mtime if path.exists() else 0.0)
-
-
-def track_features(tracks: list[Track]) -> tuple[list[Track], np.ndarray]:
-    keep = [t for t in tracks if t.vector is not None]
-    if not keep:
-        return [], np.zeros((0, 0), dtype=np.float32)
-    return keep, np.stack([features(t.vector, traits(t)) for t in keep])
 
 
 def catalog_probabilities(tracks: list[Track]) -> np.ndarray:
@@ -115,44 +102,7 @@ def maybe_retrain(user) -> Job | None:
         since = Listen.objects.filter(created_at__gt=last.trained_at) if last else Listen.objects.all()
         return since.count() >= settings.CONTEXT_RETRAIN_EVERY
 
-    return create_job_once(user, "retrain_contexts", due=due)
-
-
-def retrain() -> ContextModelVersion:
-    """Fit the situation network and the user-aware tagger on every listen; save both; record the version."""
-    listens = list(Listen.objects.select_related("track").order_by("pk"))
-    version = (ContextModelVersion.objects.first().version if ContextModelVersion.objects.exists() else 0) + 1
-    events = [(lis.user_id, Situation(lis.device, lis.local_time.replace(tzinfo=None)), CONTEXT_TAGS.index(lis.context))
-              for lis in listens if lis.context]  # fmt: skip
-    sit = situation.fit(events, version=version, seed=settings.TRAINING_SEED)
-    sit_path, tag_path = _paths()
-    sit_path.parent.mkdir(parents=True, exist_ok=True)
-    if sit.net is not None:
-        sit.save(sit_path)
-    # Every ready track, heard or not: the catalog's structure shapes the features, and implicit negatives
-    # are drawn from it.
-    tracks, x = track_features(list(Track.objects.ready().order_by("pk")))
-    row = {t.pk: i for i, t in enumerate(tracks)}
-    feedback = []
-    for lis in listens:
-        if lis.track_id not in row:
-            continue
-        label, weight = user_tagger.ACTION_WEIGHTS[lis.action]
-        if lis.context:
-            contexts = [(CONTEXT_TAGS.index(lis.context), 1.0)]
-        else:  # no word from the user: the situation model's guess, as a softer label
-            p = sit.predict(Situation(lis.device, lis.local_time.replace(tzinfo=None)), lis.user_id)
-            contexts = [(int(c), float(p[c])) for c in np.argsort(-p)[:2] if p[c] >= 0.25]
-        feedback += [user_tagger.Feedback(lis.user_id, row[lis.track_id], c, label, 0.5 * weight * w)
-                     for c, w in contexts]  # fmt: skip
-    details = {"situation_events": len(events), "feedback_rows": len(feedback), "tracks": len(tracks)}
-    if feedback and len(tracks) >= 2:
-        model = user_tagger.fit(x, feedback, passthrough=N_TRAITS, seed=settings.TRAINING_SEED, version=version)
-        model.save(tag_path)
-        details["tagger_users"] = len(model.users)
-    return ContextModelVersion.objects.create(
-        version=version, listens=len(listens), users=len({lis.user_id for lis in listens}), details=details
-    )
+    return create_job_once(user, retrain_contexts, due=due)
 
 
 def parse_device(value: str | None, user_agent: str) -> str:

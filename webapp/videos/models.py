@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 
 from webapp.catalog.models import from_bytes, vector_field
+from webapp.core.models import JobTarget
 
 
 class VideoState(models.TextChoices):
@@ -17,7 +18,7 @@ class VideoState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class Video(models.Model):
+class Video(JobTarget):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos")
     title = models.CharField(max_length=255)
     file = models.FileField(upload_to="videos/%Y/%m/", max_length=500)
@@ -46,9 +47,6 @@ class Video(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def on_job_failed(self, reason: str) -> None:
-        Video.objects.filter(pk=self.pk).update(state=VideoState.FAILED, error=reason[:2000])
-
     @property
     def vector(self) -> np.ndarray | None:
         return from_bytes(self.xm_embedding)
@@ -66,7 +64,7 @@ class PreviewState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class Preview(models.Model):
+class Preview(JobTarget):
     """The video with a catalog track as its soundtrack, from an offset: a file to watch or download."""
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="previews")
@@ -82,6 +80,3 @@ class Preview(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["video", "track", "offset"], name="unique_preview"),
         ]
-
-    def on_job_failed(self, reason: str) -> None:
-        Preview.objects.filter(pk=self.pk).update(state=PreviewState.FAILED, error=reason[:2000])

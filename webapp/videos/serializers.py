@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from webapp.catalog.serializers import SearchParams, TrackSerializer
 from webapp.core.models import Job, JobState
-from webapp.core.serializers import StrictInputMixin
+from webapp.core.serializers import RoundedFloatField, StrictInputMixin
 from webapp.videos.models import Preview, Video, VideoState
 from webapp.videos.services import MODES
 
@@ -35,7 +35,7 @@ class VideoSerializer(StrictInputMixin, serializers.ModelSerializer):
         """The video's latest job, looked up once per video (both fields below need it)."""
         cache = self.context.setdefault("_video_jobs", {})
         if video.pk not in cache:
-            cache[video.pk] = Job.objects.filter(target_type__model="video", target_id=video.pk).order_by("-pk").first()
+            cache[video.pk] = Job.objects.latest_for(video)
         return cache[video.pk]
 
     def get_job(self, video: Video) -> int | None:
@@ -64,13 +64,15 @@ class VideoUploadSerializer(serializers.Serializer):
 
 class RecommendationSerializer(serializers.Serializer):
     track = TrackSerializer()
-    score = serializers.FloatField()
-    offset_seconds = serializers.FloatField(help_text="where in the track the video starts")
-    content = serializers.FloatField(allow_null=True, help_text="mean cosine of shots and segments along the path")
-    sync = serializers.FloatField(
-        allow_null=True, help_text="share of cuts on downbeats / section changes, above chance"
+    score = RoundedFloatField(decimals=4)
+    offset_seconds = RoundedFloatField(decimals=2, help_text="where in the track the video starts")
+    content = RoundedFloatField(
+        decimals=4, allow_null=True, help_text="mean cosine of shots and segments along the path"
     )
-    energy = serializers.FloatField(allow_null=True, help_text="correlation of picture activity and loudness")
+    sync = RoundedFloatField(
+        decimals=4, allow_null=True, help_text="share of cuts on downbeats / section changes, above chance"
+    )
+    energy = RoundedFloatField(decimals=4, allow_null=True, help_text="correlation of picture activity and loudness")
     path = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField()),
         help_text="[video seconds, track seconds] at each shot start and at the end",
@@ -93,7 +95,7 @@ class PreviewSerializer(serializers.ModelSerializer):
         return reverse("video-preview-file", args=[preview.video_id, preview.pk])
 
     def get_job(self, preview: Preview) -> int | None:
-        job = Job.objects.filter(target_type__model="preview", target_id=preview.pk).order_by("-pk").first()
+        job = Job.objects.latest_for(preview)
         return job.pk if job else None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,14 +12,14 @@ from django.core.files import File
 from django.db import transaction
 
 from recommender.alignment import Alignment, MusicSequence, Weights, align, music_sequence, video_sequence
-from recommender.context.tags import CONTEXT_TAGS
 from recommender.media import MediaError
 from recommender.video import VideoInfo, probe_video
-from webapp.catalog.indexes import xm_section_index, xm_track_index
-from webapp.catalog.models import Section, Track, TrackTag
-from webapp.catalog.views import apply_filters
+from webapp.catalog.indexes import visible_neighbours, xm_section_index, xm_track_index
+from webapp.catalog.models import Section, Track
 from webapp.core.jobs import create_job
+from webapp.core.uploads import check_size, on_disk
 from webapp.videos.models import Video, VideoState
+from webapp.videos.tasks import analyze_video
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".mkv", ".m4v"}
 MODES = ("alignment", "global")
@@ -42,20 +41,9 @@ def check_video(path: Path, name: str) -> VideoInfo:
 
 def add_video(fileobj, name: str, *, owner) -> Video:
     """Store an upload as a new video of ``owner`` and queue its analysis."""
-    size = getattr(fileobj, "size", 0) or 0
-    if size > settings.MAX_VIDEO_BYTES:
-        raise MediaError(f"{name}: larger than the limit of {settings.MAX_VIDEO_BYTES // 2**20} MB")
-    temp_path = getattr(fileobj, "temporary_file_path", None)
-    if temp_path:
-        info = check_video(Path(temp_path()), name)
-    else:
-        with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as tmp:
-            fileobj.seek(0)
-            for chunk in iter(lambda: fileobj.read(1 << 20), b""):
-                tmp.write(chunk)
-            tmp.flush()
-            info = check_video(Path(tmp.name), name)
-        fileobj.seek(0)
+    size = check_size(fileobj, name, settings.MAX_VIDEO_BYTES)
+    with on_disk(fileobj, name) as path:
+        info = check_video(path, name)
     with transaction.atomic():
         video = Video(owner=owner, title=Path(name).stem[:255], original_name=name[:255], size_bytes=size,
                       duration=info.duration, width=info.width, height=info.height, fps=info.fps,
@@ -68,21 +56,7 @@ def add_video(fileobj, name: str, *, owner) -> Video:
 
 def analyse(video: Video):
     Video.objects.filter(pk=video.pk).update(state=VideoState.QUEUED, error="")
-    return create_job(video.owner, "analyze_video", target=video)
-
-
-def video_tags(vector: np.ndarray, *, k: int = 20) -> dict[str, float]:
-    """Context tags of a video: its nearest catalog tracks' tags in the shared space, weighted by similarity."""
-    hits = xm_track_index().search(vector[None].astype(np.float32), k)[0] if len(xm_track_index()) else []
-    weights = {h.id: max(0.0, h.score) + 1e-6 for h in hits}
-    if not weights:
-        return {}
-    totals = dict.fromkeys(CONTEXT_TAGS, 0.0)
-    for track_id, tag, p in TrackTag.objects.filter(track_id__in=weights).values_list("track_id", "tag", "probability"):
-        if tag in totals:
-            totals[tag] += weights[track_id] * p
-    norm = sum(weights.values())
-    return {tag: round(v / norm, 3) for tag, v in sorted(totals.items(), key=lambda kv: -kv[1])}
+    return create_job(video.owner, analyze_video, target=video)
 
 
 @dataclass
@@ -93,23 +67,21 @@ class Recommendation:
     alignment: Alignment | None = None
 
 
-def candidates(video: Video, user, filters: dict, *, limit: int, shots: bool = True) -> dict[int, float]:
-    """Track ids worth aligning → their global similarity: neighbours of the clip and of every shot."""
+def candidates(video: Video, tracks, *, limit: int) -> dict[int, float]:
+    """Up to ``limit`` ids of ``tracks`` worth aligning → their global similarity: the clip's nearest tracks, then
+    (to fill up) the tracks of every shot's nearest sections, at -1."""
     ids: dict[int, float] = {}
-    visible = apply_filters(Track.objects.visible_to(user).ready(), filters)
-    if video.vector is not None and len(xm_track_index()):
-        for h in xm_track_index().search(video.vector[None], min(len(xm_track_index()), limit))[0]:
-            ids[h.id] = h.score
+    if video.vector is not None:
+        for track, score in visible_neighbours(xm_track_index(), video.vector, tracks.only("pk"), limit):
+            ids[track.pk] = score
     shot_vecs = video.shot_vectors
-    if shots and shot_vecs is not None and len(xm_section_index()):
+    if shot_vecs is not None and len(ids) < limit:
         per_shot = max(10, limit // max(1, len(shot_vecs)))
-        hits = xm_section_index().search(shot_vecs, min(len(xm_section_index()), per_shot))
-        section_ids = {h.id for row in hits for h in row}
-        for track_id in Section.objects.filter(pk__in=section_ids).values_list("track_id", flat=True):
-            ids.setdefault(track_id, -1.0)
-    allowed = set(visible.filter(pk__in=ids.keys()).values_list("pk", flat=True))
-    ranked = sorted((i for i in ids if i in allowed), key=lambda i: -ids[i])[:limit]
-    return {i: ids[i] for i in ranked}
+        sections = Section.objects.filter(track__in=tracks.values("pk")).only("pk", "track_id")
+        for vector in shot_vecs:
+            for section, _ in visible_neighbours(xm_section_index(), vector, sections, per_shot):
+                ids.setdefault(section.track_id, -1.0)
+    return dict(list(ids.items())[:limit])
 
 
 @lru_cache(maxsize=20_000)
@@ -142,16 +114,16 @@ def video_seq(video: Video):
                           activity=np.asarray(video.activity), activity_times=times)  # fmt: skip
 
 
-def recommend(video: Video, user, *, mode: str, filters: dict, structure: float | None = None,
+def recommend(video: Video, tracks, *, mode: str, k: int, structure: float | None = None,
               method: str | None = None) -> list[Recommendation]:  # fmt: skip
-    """Top ``filters["k"]`` tracks for the video: by clip vector (global) or by sequence alignment."""
-    k = filters["k"]
+    """Top ``k`` of ``tracks`` (those the user may see, filtered) for the video: by clip vector (global) or by
+    sequence alignment (tracks at least as long as the video)."""
     if mode == "global":
-        found = candidates(video, user, filters, limit=max(100, 10 * k), shots=False)
-        tracks = Track.objects.in_bulk(list(found)[:k])
-        return [Recommendation(tracks[i], round(found[i], 4)) for i in list(found)[:k]]
+        if video.vector is None:
+            return []
+        return [Recommendation(t, score) for t, score in visible_neighbours(xm_track_index(), video.vector, tracks, k)]
     limit = settings.ALIGNMENT_CANDIDATES
-    found = candidates(video, user, {**filters, "min_duration": video.duration}, limit=limit)
+    found = candidates(video, tracks.filter(duration__gte=video.duration), limit=limit)
     seqs = music_sequences(list(found))
     ids = [i for i in found if i in seqs]
     weight = settings.STRUCTURE_WEIGHT if structure is None else structure
@@ -159,4 +131,4 @@ def recommend(video: Video, user, *, mode: str, filters: dict, structure: float 
                     weights=Weights.blend(weight))  # fmt: skip
     order = sorted(range(len(ids)), key=lambda c: -results[c].score)[:k]
     tracks = Track.objects.in_bulk([ids[c] for c in order])
-    return [Recommendation(tracks[ids[c]], round(results[c].score, 4), results[c].offset, results[c]) for c in order]
+    return [Recommendation(tracks[ids[c]], results[c].score, results[c].offset, results[c]) for c in order]

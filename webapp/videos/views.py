@@ -13,11 +13,13 @@ from rest_framework.response import Response
 from recommender.context.tags import CONTEXT_TAGS
 from recommender.markers import music_markers, to_csv, to_edl
 from recommender.media import MediaError
+from webapp.catalog.filters import TrackFilter
 from webapp.catalog.models import Track, TrackState
-from webapp.catalog.views import file_responses, range_header, tags_param
+from webapp.catalog.views import file_responses, range_header
 from webapp.core.http import ranged_file_response
 from webapp.core.jobs import create_job
 from webapp.core.serializers import JobRefSerializer, validated_query
+from webapp.core.uploads import TooLarge
 from webapp.core.views import FileContentNegotiation, UploadParsersMixin
 from webapp.videos import services
 from webapp.videos.models import Preview, PreviewState, Video, VideoState
@@ -30,6 +32,7 @@ from webapp.videos.serializers import (
     VideoSerializer,
     VideoUploadSerializer,
 )
+from webapp.videos.tasks import render_preview
 
 
 class VideoViewSet(
@@ -39,6 +42,7 @@ class VideoViewSet(
     """Your videos. Upload with POST (multipart `file`: mp4, mov, webm, mkv); analysis runs as jobs."""
 
     serializer_class = VideoSerializer
+    filterset_class = None  # the list takes no filters; recommendations take track filters
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
@@ -66,11 +70,10 @@ class VideoViewSet(
         body = VideoUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
-        if upload.size > settings.MAX_VIDEO_BYTES:
-            limit = settings.MAX_VIDEO_BYTES // 2**20
-            return Response({"file": [f"larger than the limit of {limit} MB"]}, status=413)
         try:
             video = services.add_video(upload, upload.name, owner=request.user)
+        except TooLarge as exc:
+            return Response({"file": [str(exc)]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         except MediaError as exc:
             return Response({"file": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(VideoSerializer(video).data, status=status.HTTP_201_CREATED)
@@ -102,24 +105,25 @@ class VideoViewSet(
         return video
 
     @extend_schema(
-        parameters=[RecommendationParams, tags_param],
+        parameters=[RecommendationParams],
         responses={
             200: RecommendationSerializer(many=True),
             409: OpenApiResponse(description="the video is not analysed yet"),
         },
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=TrackFilter)
     def recommendations(self, request: Request, pk: str | None = None) -> Response:
         """Soundtracks for the video: by clip vector (global) or by aligning shots with music segments."""
-        filters = {"tags": [], **validated_query(RecommendationParams, request.query_params)}
-        mode, method, structure = filters.pop("mode"), filters.pop("method", None), filters.pop("structure", None)
+        p = validated_query(RecommendationParams, request.query_params)
+        tracks = TrackFilter.apply(request, Track.objects.visible_to(request.user).ready())
         video = self._ready()
-        recs = services.recommend(video, request.user, mode=mode, filters=filters, structure=structure, method=method)
+        recs = services.recommend(video, tracks, mode=p["mode"], k=p["k"], structure=p.get("structure"),
+                                  method=p.get("method"))  # fmt: skip
         data = [{
-            "track": r.track, "score": r.score, "offset_seconds": round(r.offset, 2),
-            "content": None if r.alignment is None else round(r.alignment.content, 4),
-            "sync": None if r.alignment is None else round(r.alignment.sync, 4),
-            "energy": None if r.alignment is None else round(r.alignment.energy, 4),
+            "track": r.track, "score": r.score, "offset_seconds": r.offset,
+            "content": None if r.alignment is None else r.alignment.content,
+            "sync": None if r.alignment is None else r.alignment.sync,
+            "energy": None if r.alignment is None else r.alignment.energy,
             "path": [] if r.alignment is None else [list(p) for p in r.alignment.path],
         } for r in recs]  # fmt: skip
         return Response(RecommendationSerializer(data, many=True, context={"request": request}).data)
@@ -153,7 +157,7 @@ class VideoViewSet(
             preview, created = Preview.objects.get(video=video, track=track, offset=offset), False
         if created or preview.state == PreviewState.FAILED:
             Preview.objects.filter(pk=preview.pk).update(state=PreviewState.QUEUED, error="")
-            create_job(request.user, "render_preview", target=preview)
+            create_job(request.user, render_preview, target=preview)
             preview.refresh_from_db()
         return Response(PreviewSerializer(preview).data, status=status.HTTP_202_ACCEPTED)
 

@@ -52,9 +52,10 @@ def test_tagger_retrains_from_labels(pipeline, settings, other_user, user):
     tracks = list(Track.objects.order_by("pk"))
     for t, positive in zip(tracks, [True, True, False, False], strict=True):
         TagLabel.objects.create(user=user, track=t, tag="focus", positive=positive)
+    from webapp.catalog.tasks import retag_catalog
     from webapp.core.jobs import create_job
 
-    job = create_job(user, "retag_catalog")
+    job = create_job(user, retag_catalog)
     job.refresh_from_db()
     assert job.state == "done" and job.result["learned_tags"] == ["focus"]
     focus = TrackTag.objects.filter(tag="focus")

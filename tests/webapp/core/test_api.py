@@ -43,10 +43,10 @@ def test_other_users_job_is_404(api, other_api, user):
 
 
 def test_selftest_endpoint_queues_job_owned_by_caller(api, user, django_capture_on_commit_callbacks, monkeypatch):
-    from workers import jobs
+    from webapp.core import jobs
 
     sent = []
-    monkeypatch.setattr(jobs, "send", lambda job_id, kind: sent.append((job_id, kind)))
+    monkeypatch.setattr(jobs, "send", lambda job_id, task: sent.append((job_id, task.kind)))
     with django_capture_on_commit_callbacks(execute=True):
         res = api.post("/api/jobs/selftest/", {"steps": 5, "step_seconds": 0}, format="json")
     assert res.status_code == 202
@@ -62,9 +62,9 @@ def test_selftest_rejects_malformed_params(api):
 
 
 def test_retry_only_for_failed_jobs(api, user, django_capture_on_commit_callbacks, monkeypatch):
-    from workers import jobs
+    from webapp.core import jobs
 
-    monkeypatch.setattr(jobs, "send", lambda job_id, kind: None)
+    monkeypatch.setattr(jobs, "send", lambda job_id, task: None)
     done = JobFactory(owner=user, state=JobState.DONE)
     assert api.post(f"/api/jobs/{done.pk}/retry/").status_code == 409
     failed = JobFactory(owner=user, state=JobState.FAILED, error="boom", attempts=3)

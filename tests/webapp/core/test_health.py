@@ -32,7 +32,7 @@ def test_healthz_200_when_all_up(client):
 
 
 def test_healthz_reports_unreachable_broker(client, settings, monkeypatch):
-    from workers.celery import app
+    from webapp.celery import app
 
     WorkerHeartbeat.objects.create(hostname="w@x", queues=["cpu", "gpu"])
     monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")

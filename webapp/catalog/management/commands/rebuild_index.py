@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from webapp.catalog.services import rebuild_indexes
+from webapp.catalog.indexes import rebuild_indexes
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
+from webapp.core.jobs import JobError, Progress, job_task
 from webapp.core.models import Job
-from workers.jobs import JobError, Progress, job_task
 
 MAX_STEPS = 200
 MAX_STEP_SECONDS = 5.0

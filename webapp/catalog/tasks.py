@@ -9,15 +9,15 @@ from django.utils import timezone
 
 from recommender.analysis import analyze, spectra
 from recommender.device import get_device
-from recommender.media import ANALYSIS_SR, MediaError, load_audio
+from recommender.media import ANALYSIS_SR, MediaError, load_audio, waveform_peaks
 from recommender.models import audio_encoder as enc
 from recommender.models.registry import ModelMissing, audio_encoder, crossmodal
-from recommender.segments import music_segments
-from webapp.catalog import services
+from recommender.track_vectors import embed_track_spaces
+from webapp.catalog.indexes import index_track
 from webapp.catalog.models import Section, Track, TrackState, to_bytes
-from webapp.core.jobs import create_job
+from webapp.catalog.tagging import assign_tags, retrain_tagger
+from webapp.core.jobs import JobError, Progress, create_job, features_path, job_task, target_row
 from webapp.core.models import Job
-from workers.jobs import JobError, Progress, features_path, job_task, target_row
 
 
 @job_task("analyze_track", queue="cpu")
@@ -41,14 +41,14 @@ def analyze_track(job: Job, progress: Progress) -> dict:
             duration=result.duration, tempo=result.tempo, key=result.key, mode=result.mode,
             key_confidence=result.key_confidence, loudness=result.mean_energy, beats=result.beats,
             downbeats=result.downbeats, energy=result.energy, energy_hop=result.energy_hop,
-            waveform=services.waveform_peaks(y), analysed_at=timezone.now(), state=TrackState.EMBEDDING,
+            waveform=waveform_peaks(y), analysed_at=timezone.now(), state=TrackState.EMBEDDING,
         )  # fmt: skip
         Section.objects.filter(track=track).delete()
         Section.objects.bulk_create(
             [Section(track=track, index=i, start=s.start, end=s.end, label=s.label)
              for i, s in enumerate(result.sections)]
         )  # fmt: skip
-        create_job(job.owner, "embed_track", target=track)
+        create_job(job.owner, embed_track, target=track)
     return {"tempo": result.tempo, "sections": len(result.sections), "key": f"{result.key} {result.mode}"}
 
 
@@ -65,33 +65,28 @@ def embed_track(job: Job, progress: Progress) -> dict:
     except ModelMissing as exc:
         raise JobError(str(exc))
     sections = list(track.sections.all())
-    spans = [(s.start, s.end) for s in sections]
-    vec, section_vecs = enc.embed_track(model, mel, spans, device=get_device())
-    # The shared music–video space, when a cross-modal model exists: its audio branch over the same spans.
-    # Downbeat-aligned segments get their own vectors there: the units that video shots are aligned to.
-    xm_vec, xm_vecs, segments, segment_vecs = None, [None] * len(sections), [], None
-    xm = crossmodal(str(settings.CROSSMODAL_MODEL_PATH))
-    if xm is not None:
-        segments = music_segments(track.duration or 0.0, track.downbeats, [s.start for s in sections[1:]])
-        xm_vec, both = enc.embed_track(xm.audio, mel, spans + segments, device=get_device())
-        xm_vecs, segment_vecs = both[: len(spans)], both[len(spans) :]
+    out = embed_track_spaces(
+        mel, [(s.start, s.end) for s in sections], audio_model=model,
+        crossmodal_model=crossmodal(str(settings.CROSSMODAL_MODEL_PATH)), duration=track.duration or 0.0,
+        downbeats=track.downbeats, device=get_device(),
+    )  # fmt: skip
     progress(0.6, "embedded")
     with transaction.atomic():
         Track.objects.filter(pk=track.pk).update(
-            embedding=to_bytes(vec),
+            embedding=to_bytes(out.vector),
             embedding_model=settings.AUDIO_MODEL_PATH.name,
-            xm_embedding=None if xm_vec is None else to_bytes(xm_vec),
-            segments=[[round(a, 3), round(b, 3)] for a, b in segments],
-            xm_segments=None if segment_vecs is None else to_bytes(segment_vecs),
+            xm_embedding=None if out.xm_vector is None else to_bytes(out.xm_vector),
+            segments=[[round(a, 3), round(b, 3)] for a, b in out.segments],
+            xm_segments=None if out.xm_segments is None else to_bytes(out.xm_segments),
         )
-        for section, v, xv in zip(sections, section_vecs, xm_vecs, strict=True):
+        for section, v, xv in zip(sections, out.sections, out.xm_sections, strict=True):
             Section.objects.filter(pk=section.pk).update(
                 embedding=to_bytes(v), xm_embedding=None if xv is None else to_bytes(xv)
             )
     track.refresh_from_db()
-    services.assign_tags(track)
+    assign_tags(track)
     progress(0.8, "tagged")
-    services.index_track(track)
+    index_track(track)
     Track.objects.filter(pk=track.pk).update(state=TrackState.READY)
     path.unlink(missing_ok=True)
     return {"sections": len(sections), "device": str(get_device())}
@@ -100,12 +95,10 @@ def embed_track(job: Job, progress: Progress) -> dict:
 @job_task("retag_catalog", queue="cpu")
 def retag_catalog(job: Job, progress: Progress) -> dict:
     """Retrain the context tagger from users' labels, then re-tag every analysed track."""
-    from webapp.catalog.tagging import retrain_tagger
-
     tagger = retrain_tagger()
     tracks = list(Track.objects.ready())
     for i, track in enumerate(tracks):
-        services.assign_tags(track, tagger)
+        assign_tags(track, tagger)
         if i % 20 == 0:
             progress((i + 1) / max(1, len(tracks)), f"re-tagged {i + 1}/{len(tracks)}")
     return {"learned_tags": sorted(tagger.weights), "version": tagger.version, "tracks": len(tracks)}

@@ -15,11 +15,10 @@ from recommender.models.registry import crossmodal
 from recommender.mux import mux_soundtrack, with_fades
 from recommender.video_analysis import analyze_video as analyse_video_file
 from webapp.catalog.models import to_bytes
-from webapp.core.jobs import create_job
+from webapp.core.jobs import JobError, Progress, create_job, features_path, job_task, target_row
 from webapp.core.models import Job
 from webapp.videos.models import Preview, PreviewState, Video, VideoState
-from webapp.videos.services import video_tags
-from workers.jobs import JobError, Progress, features_path, job_task, target_row
+from webapp.videos.tagging import video_tags
 
 PREVIEW_SR = 44100
 
@@ -42,7 +41,7 @@ def analyze_video(job: Job, progress: Progress) -> dict:
             shot_colours=result.shot_colours, activity=[round(float(v), 3) for v in result.activity],
             activity_hop=hop, state=VideoState.EMBEDDING,
         )  # fmt: skip
-        create_job(job.owner, "embed_video", target=video)
+        create_job(job.owner, embed_video, target=video)
     return {"shots": len(result.shots), "duration": round(result.duration, 2)}
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from webapp.core.jobs import Progress, job_task
 from webapp.core.models import Job
-from webapp.listening import services
-from workers.jobs import Progress, job_task
+from webapp.listening.training import retrain
 
 
 @job_task("retrain_contexts", queue="cpu")
 def retrain_contexts(job: Job, progress: Progress) -> dict:
     progress(0.1, "training")
-    version = services.retrain()
+    version = retrain()
     return {"version": version.version, "listens": version.listens, **version.details}
