@@ -7,9 +7,10 @@ from webapp.core.models import Job, JobState
 from webapp.core.serializers import RoundedFloatField, StrictInputMixin
 from webapp.videos.models import Preview, Video, VideoState
 from webapp.videos.services import MODES
+from webapp.videos.tasks import analyze_video, embed_video
 
 # Share of the whole analysis that each stage takes, for one progress figure across the two jobs.
-STAGES = {"analyze_video": (0, 85), "embed_video": (85, 100)}
+STAGES = {analyze_video.kind: (0, 85), embed_video.kind: (85, 100)}
 
 
 class VideoProgressSerializer(serializers.Serializer):
