@@ -51,31 +51,39 @@ Files: ``workdir/var`` (SEGUE_VAR_DIR), ``workdir/media`` (MEDIA_ROOT), ``workdi
 PostgreSQL refuses to run as root, so there the cluster is owned and run by the ``postgres`` system user
 (``setpriv``, else ``runuser``) in a fresh directory under $TMPDIR (the workdir may not be reachable by that
 user), removed when the stack closes.
+
+Modules: this one (the ``Stack``), scripts/stack_process.py (how a process is started and stopped),
+scripts/stack_services.py (PostgreSQL and Redis: the programs, the cluster, readiness).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import glob
 import json
 import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+if not __package__:  # loaded by path (importlib, or python scripts/stack.py): its sibling modules by their names
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.stack_process import Spec, StackError, free_port, stop_processes
+from scripts.stack_services import PROFILES, createdb, missing, postgres_base, postgres_bin, postgres_spec, redis_spec
+
+# Kept importable from here (the PostgreSQL and Redis helpers live in scripts/stack_services.py).
+__all__ = ["APP_PROCS", "PROFILES", "ROOT", "SERVE", "Stack", "StackError", "free_port", "missing", "postgres_bin"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVE = ROOT / "scripts" / "serve"
-PROFILES = ("postgres", "embedded")
 APP_PROCS = ("web", "worker-cpu", "worker-gpu")
 # Settings of the caller's process that must not leak into the stack (it sets its own).
 _DROP_ENV = (
@@ -85,80 +93,6 @@ _DROP_ENV = (
     "SEGUE_TEST_BROKER",
     "SEGUE_TEST_REDIS_PORT",
 )
-
-
-class StackError(RuntimeError):
-    """A process of the stack did not start, or the stack did not become healthy."""
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback (bound to port 0, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def postgres_bin(name: str) -> str | None:
-    """A PostgreSQL server program: Debian's newest /usr/lib/postgresql/<version>/bin, else PATH."""
-
-    def version(path: str) -> int:
-        part = Path(path).parent.parent.name
-        return int(part) if part.isdigit() else 0
-
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=version)
-    return found[-1] if found else shutil.which(name)
-
-
-def missing(profile: str) -> list[str]:
-    """The programs ``profile`` needs that this machine lacks (empty: it can run)."""
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; one of {PROFILES}")
-    if profile == "embedded":
-        return []
-    pg = ("initdb", "postgres", "pg_isready", "createdb")
-    out = [f"{name} (apt-get install postgresql)" for name in pg if postgres_bin(name) is None]
-    if shutil.which("redis-server") is None:
-        out.append("redis-server (apt-get install redis-server)")
-    if os.geteuid() == 0 and profile == "postgres" and not _as_postgres_prefix():
-        out.append("setpriv or runuser and the postgres system user (PostgreSQL does not run as root)")
-    return out
-
-
-def _as_postgres_prefix() -> list[str]:
-    """The command prefix that runs a program as the ``postgres`` user (for when we are root)."""
-    try:
-        import pwd
-
-        pwd.getpwnam("postgres")
-    except KeyError:
-        return []
-    if shutil.which("setpriv"):
-        return ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"]
-    if shutil.which("runuser"):
-        return ["runuser", "-u", "postgres", "--"]
-    return []
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _redis_pong(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(64).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-class _Spec:
-    """How to start one process: argv, environment, working directory, readiness check."""
-
-    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path, ready: Callable[[], bool]) -> None:
-        self.argv, self.env, self.cwd, self.ready = argv, env, cwd, ready
 
 
 class Stack:
@@ -181,7 +115,7 @@ class Stack:
         self.url = f"http://127.0.0.1:{self.port}"
         self.health_timeout = health_timeout
         self.procs: dict[str, subprocess.Popen] = {}
-        self._specs: dict[str, _Spec] = {}
+        self._specs: dict[str, Spec] = {}
         self._log_files: dict[str, object] = {}
         self._log_offsets: dict[str, int] = {}
         self._pg_base: Path | None = None
@@ -241,9 +175,9 @@ class Stack:
                 (self.workdir / sub).mkdir(parents=True, exist_ok=True)
             if self.profile == "postgres":
                 self._setup_postgres()
-                self._setup_redis()
+                self._specs["redis"] = redis_spec(self.workdir, self.redis_port)
                 self.start("postgres")
-                self._createdb()
+                createdb(self._pg_base, self.pg_port)
                 self.start("redis")
             self._migrate()
             for name in APP_PROCS:
@@ -312,20 +246,7 @@ class Stack:
 
     def _stop(self, names: list[str], grace: float) -> None:
         """Signal all of ``names`` at once, wait for them together, then SIGKILL whatever is left."""
-        procs = [(name, self.procs[name]) for name in names]
-        for name, proc in procs:
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGINT if name == "postgres" else signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for _, proc in procs:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(max(0.1, deadline - time.monotonic()))
-        for _, proc in procs:  # whatever is left in its group (e.g. pool children) goes too
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(10)
+        stop_processes([(name, self.procs[name]) for name in names], grace)
 
     def log_path(self, name: str) -> Path:
         return self.logdir / f"{name}.log"
@@ -441,7 +362,7 @@ class Stack:
             time.sleep(interval)
         raise StackError(f"timed out after {timeout:.0f}s waiting for {what}")
 
-    def _app_spec(self, name: str) -> _Spec:
+    def _app_spec(self, name: str) -> Spec:
         if name == "web":
 
             def ready() -> bool:
@@ -451,7 +372,7 @@ class Stack:
             def ready() -> bool:
                 return " ready." in self._new_output(name)
 
-        return _Spec([str(SERVE), name], self.env, ROOT, ready)
+        return Spec([str(SERVE), name], self.env, ROOT, ready)
 
     def _migrate(self) -> None:
         log = self._log("migrate")
@@ -461,59 +382,9 @@ class Stack:
         if res.returncode:
             raise StackError(f"scripts/serve migrate failed ({res.returncode}); see {self.log_path('migrate')}")
 
-    def _pg_env(self) -> dict[str, str]:
-        return {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
-            "HOME": str(self._pg_base),
-        }
-
     def _setup_postgres(self) -> None:
         """initdb a fresh cluster (as the postgres user when we are root)."""
-        prefix: list[str] = []
-        if os.geteuid() == 0:
-            import pwd
-
-            prefix = _as_postgres_prefix()
-            pw = pwd.getpwnam("postgres")
-            self._pg_base = Path(tempfile.mkdtemp(prefix="segue-pg-"))
-            self._pg_tmp = True
-            os.chown(self._pg_base, pw.pw_uid, pw.pw_gid)
-        else:
-            self._pg_base = self.workdir / "postgres"
-            self._pg_base.mkdir(parents=True, exist_ok=True)
-        data = self._pg_base / "data"
-        self.pgdata = data
-        if not (data / "PG_VERSION").exists():
-            log = self._log("postgres")
-            log.write(f"===== stack: initdb {data}\n".encode())
-            log.flush()
-            cmd = [*prefix, postgres_bin("initdb"), "-D", str(data), "-U", "segue", "--auth=trust", "-E", "UTF8",
-                   "--no-locale", "--no-sync"]  # fmt: skip
-            res = subprocess.run(cmd, cwd=self._pg_base, env=self._pg_env(), stdout=log, stderr=subprocess.STDOUT)
-            if res.returncode:
-                raise StackError(f"initdb failed ({res.returncode}); see {self.log_path('postgres')}")
-        argv = [*prefix, postgres_bin("postgres"), "-D", str(data), "-p", str(self.pg_port),
-                "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                "-c", "max_connections=200"]  # fmt: skip
-
-        def ready() -> bool:
-            cmd = [postgres_bin("pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "segue"]
-            return subprocess.run(cmd, env=self._pg_env(), cwd=self._pg_base).returncode == 0
-
-        self._specs["postgres"] = _Spec(argv, self._pg_env(), self._pg_base, ready)
-
-    def _createdb(self) -> None:
-        cmd = [postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "segue", "segue"]
-        res = subprocess.run(cmd, env=self._pg_env(), cwd=self._pg_base, capture_output=True, text=True)
-        if res.returncode and "already exists" not in res.stderr:
-            raise StackError(f"createdb failed: {res.stderr}")
-
-    def _setup_redis(self) -> None:
-        data = self.workdir / "redis"
-        data.mkdir(parents=True, exist_ok=True)
-        argv = [shutil.which("redis-server") or "redis-server", "--port", str(self.redis_port),
-                "--bind", "127.0.0.1", "--dir", str(data), "--appendonly", "yes", "--save", ""]  # fmt: skip
-        self._specs["redis"] = _Spec(argv, dict(os.environ), data, lambda: _redis_pong(self.redis_port))
+        self._pg_base, self._pg_tmp = postgres_base(self.workdir)
+        self.pgdata = self._pg_base / "data"
+        log_path = self.log_path("postgres")
+        self._specs["postgres"] = postgres_spec(self._pg_base, self.pg_port, lambda: self._log("postgres"), log_path)
