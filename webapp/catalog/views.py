@@ -26,7 +26,7 @@ from webapp.catalog.serializers import (
 from webapp.core.http import ranged_file_response
 from webapp.core.models import Job
 from webapp.core.serializers import JobRefSerializer, validated_query
-from webapp.core.uploads import TooLarge
+from webapp.core.uploads import rejection
 from webapp.core.views import FileContentNegotiation, UploadParsersMixin
 
 # Files served with HTTP Range support: the whole file (200) or the range asked for (206).
@@ -102,10 +102,8 @@ class TrackViewSet(
             track = services.add_track(upload, upload.name, owner=request.user)
         except services.Duplicate as exc:
             return Response({"detail": str(exc), "track": exc.track.pk}, status=status.HTTP_409_CONFLICT)
-        except TooLarge as exc:
-            return Response({"file": [str(exc)]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         except MediaError as exc:
-            return Response({"file": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+            return rejection(exc)
         if body.validated_data["public"]:
             Track.objects.filter(pk=track.pk).update(public=True)
             track.refresh_from_db()

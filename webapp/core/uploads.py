@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from rest_framework.response import Response
+
 from recommender.media import MediaError
 
 
@@ -22,6 +24,11 @@ def check_size(fileobj, name: str, limit: int) -> int:
     if size > limit:
         raise TooLarge(f"{name}: larger than the limit of {limit // 2**20} MB")
     return size
+
+
+def rejection(exc: MediaError) -> Response:
+    """The API's answer to a file it cannot take: 413 when it is too large, else 400; the reason under `file`."""
+    return Response({"file": [str(exc)]}, status=getattr(exc, "status_code", 400))
 
 
 @contextmanager

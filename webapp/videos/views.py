@@ -19,7 +19,7 @@ from webapp.catalog.views import file_responses, range_header
 from webapp.core.http import ranged_file_response
 from webapp.core.jobs import create_job
 from webapp.core.serializers import JobRefSerializer, validated_query
-from webapp.core.uploads import TooLarge
+from webapp.core.uploads import rejection
 from webapp.core.views import FileContentNegotiation, UploadParsersMixin
 from webapp.videos import services
 from webapp.videos.models import Preview, PreviewState, Video, VideoState
@@ -72,10 +72,8 @@ class VideoViewSet(
         upload = body.validated_data["file"]
         try:
             video = services.add_video(upload, upload.name, owner=request.user)
-        except TooLarge as exc:
-            return Response({"file": [str(exc)]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         except MediaError as exc:
-            return Response({"file": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+            return rejection(exc)
         return Response(VideoSerializer(video).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, video: Video) -> None:
