@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from recommender.context.tags import CONTEXT_TAGS
-from webapp.catalog.indexes import xm_track_index
-from webapp.catalog.models import TrackTag
+from webapp.catalog.indexes import visible_neighbours, xm_track_index
+from webapp.catalog.models import Track, TrackTag
 
 
-def video_tags(vector: np.ndarray, *, k: int = 20) -> dict[str, float]:
-    """Context tags of a video: its nearest catalog tracks' tags in the shared space, weighted by similarity."""
-    hits = xm_track_index().search(vector[None].astype(np.float32), k)[0] if len(xm_track_index()) else []
-    weights = {h.id: max(0.0, h.score) + 1e-6 for h in hits}
+def video_tags(vector: np.ndarray, owner, *, k: int = 20) -> dict[str, float]:
+    """Context tags of ``owner``'s video: the tags of its nearest tracks that ``owner`` may see, in the shared
+    space, weighted by similarity (another user's private tracks never shape them)."""
+    visible = Track.objects.visible_to(owner).ready()
+    weights = {t.pk: max(0.0, score) + 1e-6 for t, score in visible_neighbours(xm_track_index(), vector, visible, k)}
     if not weights:
         return {}
     totals = dict.fromkeys(CONTEXT_TAGS, 0.0)

@@ -56,7 +56,7 @@ def embed_video(job: Job, progress: Progress) -> dict:
     feats = np.load(path) if path.exists() else analyse_video_file(video.file.path).features
     clip, shots = embed_video_spans(model, feats, [tuple(s) for s in video.shots], device=get_device())
     progress(0.6, "embedded")
-    tags = video_tags(clip)
+    tags = video_tags(clip, video.owner)
     Video.objects.filter(pk=video.pk).update(
         xm_embedding=to_bytes(clip), shot_embeddings=to_bytes(shots), tags=tags, state=VideoState.READY,
         analysed_at=timezone.now(),
