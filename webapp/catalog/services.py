@@ -49,13 +49,19 @@ def check_media(path: Path, name: str) -> tuple[str, str, float]:
     return title, artist, info.duration
 
 
-def add_track(fileobj, name: str, *, owner=None, shared: bool = False, local_path: Path | None = None) -> Track:
-    """Store a file as a new track and queue its analysis; Duplicate if this owner already has it."""
-    size = check_size(fileobj, name, settings.MAX_TRACK_BYTES)
+def new_content_hash(fileobj, owner) -> str:
+    """The file's hash; Duplicate when this owner already has a track with that content."""
     digest = file_hash(fileobj)
     existing = Track.objects.filter(owner=owner, content_hash=digest).first()
     if existing is not None:
         raise Duplicate(existing)
+    return digest
+
+
+def add_track(fileobj, name: str, *, owner=None, shared: bool = False, local_path: Path | None = None) -> Track:
+    """Store a file as a new track and queue its analysis; Duplicate if this owner already has it."""
+    size = check_size(fileobj, name, settings.MAX_TRACK_BYTES)
+    digest = new_content_hash(fileobj, owner)
     with nullcontext(local_path) if local_path and local_path.is_file() else on_disk(fileobj, name) as path:
         title, artist, _ = check_media(path, name)
     try:
@@ -72,10 +78,7 @@ def add_track(fileobj, name: str, *, owner=None, shared: bool = False, local_pat
 
 def add_failed_track(fileobj, name: str, reason: str, *, owner=None, shared: bool = False) -> Track:
     """Keep a file that could not be used as a failed track with its reason (imports report, never drop)."""
-    digest = file_hash(fileobj)
-    existing = Track.objects.filter(owner=owner, content_hash=digest).first()
-    if existing is not None:
-        raise Duplicate(existing)
+    digest = new_content_hash(fileobj, owner)
     track = Track(owner=owner, shared=shared, title=Path(name).stem[:255], original_name=name[:255],
                   content_hash=digest, size_bytes=getattr(fileobj, "size", 0) or 0, state=TrackState.FAILED,
                   error=reason[:2000])  # fmt: skip
