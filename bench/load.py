@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sys
 import tempfile
 import threading
@@ -45,6 +44,7 @@ from bench.load_client import CONTEXTS, DEVICES, Accepted, Recorder, User  # noq
 from bench.load_db import CHECK_STORED, CREATE_USERS, manage, shell_json, verify  # noqa: E402
 from bench.load_media import short_video, short_wav  # noqa: E402
 from bench.load_stats import Row, Sample, percentile, summarise, table  # noqa: E402
+from scripts.stack_process import free_port  # noqa: E402
 
 # Kept importable from here (tests/bench/test_load_smoke.py uses the figures) as before the split into
 # bench/load_stats.py (figures), load_client.py (the users), load_media.py and load_db.py (manage.py side).
@@ -55,12 +55,6 @@ __all__ = ["CHECK_STORED", "CONTEXTS", "CREATE_USERS", "DEVICES", "PASSWORD", "A
 PASSWORD = "load-bench-pw-7f3k"  # throwaway accounts on a throwaway stack
 
 # --- one profile -----------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(predicate, timeout: float, what: str, interval: float = 2.0):
