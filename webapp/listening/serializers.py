@@ -7,7 +7,7 @@ from recommender.context.situation import DEVICES
 from recommender.context.tags import CONTEXT_TAGS
 from webapp.catalog.models import Track
 from webapp.catalog.serializers import TrackSerializer
-from webapp.core.serializers import StrictInputMixin
+from webapp.core.serializers import RoundedFloatField, StrictInputMixin
 from webapp.listening.models import Action, Listen
 
 
@@ -62,15 +62,15 @@ class PlaylistParams(serializers.Serializer):
 
 class PlaylistItemSerializer(serializers.Serializer):
     track = TrackSerializer()
-    score = serializers.FloatField()
+    score = RoundedFloatField(decimals=4)
     fits = serializers.DictField(
-        child=serializers.FloatField(), help_text="P(context | track, you) for the top contexts"
+        child=RoundedFloatField(decimals=3), help_text="P(context | track, you) for the top contexts"
     )
 
 
 class ContextProbabilitySerializer(serializers.Serializer):
     tag = serializers.CharField()
-    probability = serializers.FloatField()
+    probability = RoundedFloatField(decimals=3)
 
 
 class PlaylistSerializer(serializers.Serializer):

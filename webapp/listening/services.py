@@ -86,10 +86,10 @@ def playlist_now(user, device: str, when: datetime, *, k: int = 20) -> dict:
     score = playlist.scores(p, probs, skips=skip_counts)
     order = playlist.diverse_order(score, np.stack([t.vector for t in tracks]) if tracks else None, k)
     top = np.argsort(-p)[:3]
-    contexts = [{"tag": CONTEXT_TAGS[i], "probability": round(float(p[i]), 3)} for i in top]
+    contexts = [{"tag": CONTEXT_TAGS[i], "probability": float(p[i])} for i in top]
     reason = f"{s.describe()} → {contexts[0]['tag']} {contexts[0]['probability']:.2f}"
-    items = [{"track": tracks[i], "score": round(float(score[i]), 4),
-              "fits": {CONTEXT_TAGS[c]: round(float(probs[i, c]), 3) for c in top}} for i in order]  # fmt: skip
+    items = [{"track": tracks[i], "score": float(score[i]), "fits": {CONTEXT_TAGS[c]: float(probs[i, c]) for c in top}}
+             for i in order]  # fmt: skip
     return {"situation": s.describe(), "device": device, "time": when.isoformat(timespec="minutes"),
             "contexts": contexts, "reason": reason, "source": source, "items": items}  # fmt: skip
 
