@@ -1,4 +1,5 @@
-"""Celery app and tasks. Thin: load rows, call ``recommender``, store results, report progress."""
+"""The worker side: ``celery -A workers worker`` runs the project's Celery app (``webapp/celery.py``, tasks
+autodiscovered in ``webapp/<app>/tasks.py``) plus this package's heartbeat and lost-job reaper."""
 
 from workers.celery import app as celery_app
 
