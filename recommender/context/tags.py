@@ -66,3 +66,10 @@ def rule_probabilities(t: TrackTraits) -> dict[str, float]:
         "sad": (1 - major) * ramp(t.tempo, 115, 85),
     }
     return {tag: round(0.05 + 0.85 * probs[tag], 3) for tag in CONTEXT_TAGS}
+
+
+def neighbour_tags(similarities: np.ndarray, tag_probs: np.ndarray) -> np.ndarray:
+    """Tags borrowed from neighbours: the similarity-weighted mean ``(C,)`` of their tag probabilities
+    ``(k, C)``, with ``similarities`` ``(k,)`` (cosines; a negative one counts as nothing)."""
+    w = np.maximum(np.asarray(similarities, dtype=np.float64), 0.0) + 1e-6
+    return w @ np.asarray(tag_probs, dtype=np.float64) / w.sum()

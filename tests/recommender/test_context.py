@@ -26,3 +26,11 @@ def test_tagger_learns_a_tag_once_it_has_enough_labels(tmp_path, seed):
     assert again.version == 3 and np.allclose(again.weights["focus"], tagger.weights["focus"])
     few = train_tagger(x[:6], ["focus"] * 6, positive[:6], min_per_class=5)
     assert few.weights == {}
+
+
+def test_neighbour_tags_weight_by_similarity_and_ignore_opposites():
+    from recommender.context.tags import neighbour_tags
+
+    probs = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    out = neighbour_tags(np.array([0.9, 0.3, -0.8]), probs)
+    assert out.shape == (2,) and np.allclose(out, [0.75, 0.25], atol=1e-5)
