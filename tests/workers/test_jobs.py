@@ -115,3 +115,17 @@ def test_create_job_once_never_queues_two_and_asks_if_due(user, monkeypatch):
     Job.objects.filter(pk=first.pk).update(state=JobState.DONE)
     second = create_job_once(user, selftest, due=lambda last: last == first)
     assert second is not None and Job.objects.count() == 2
+
+
+def test_next_stage_is_queued_once_even_when_a_stage_runs_twice(user, monkeypatch):
+    from webapp.catalog.tasks import embed_track
+    from webapp.core.jobs import create_next_job
+
+    monkeypatch.setattr(jobs, "send", lambda job_id, task: None)
+    analysis = JobFactory(owner=user, kind="analyze_track")
+    target = JobFactory(owner=user)  # any row serves as the target here
+    first = create_next_job(analysis, embed_track, target=target)
+    again = create_next_job(analysis, embed_track, target=target)  # the stage ran again after a crash
+    assert again == first and Job.objects.filter(kind="embed_track").count() == 1
+    later = JobFactory(owner=user, kind="analyze_track")  # a new analysis (e.g. reanalyse) queues its own
+    assert create_next_job(later, embed_track, target=target) != first

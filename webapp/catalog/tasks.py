@@ -16,7 +16,7 @@ from recommender.track_vectors import embed_track_spaces
 from webapp.catalog.indexes import index_track
 from webapp.catalog.models import Section, Track, TrackState, to_bytes
 from webapp.catalog.tagging import assign_tags, retrain_tagger
-from webapp.core.jobs import JobError, Progress, create_job, features_path, job_task, target_row
+from webapp.core.jobs import JobError, Progress, create_next_job, features_path, job_task, target_row
 from webapp.core.models import Job
 
 
@@ -48,7 +48,7 @@ def analyze_track(job: Job, progress: Progress) -> dict:
             [Section(track=track, index=i, start=s.start, end=s.end, label=s.label)
              for i, s in enumerate(result.sections)]
         )  # fmt: skip
-        create_job(job.owner, embed_track, target=track)
+        create_next_job(job, embed_track, target=track)
     return {"tempo": result.tempo, "sections": len(result.sections), "key": f"{result.key} {result.mode}"}
 
 

@@ -220,6 +220,21 @@ def create_job(owner, task: Task, *, params: dict | None = None, target: models.
     return job
 
 
+def create_next_job(job: Job, task: Task, *, target: models.Model) -> Job:
+    """Queue the next stage of a pipeline from inside ``job``'s run, once.
+
+    If the worker dies after the hand-over committed but before ``job`` is marked done, ``job`` runs again; it then
+    finds the stage it already queued (same kind and target, created since ``job`` was) instead of queueing two.
+    """
+    existing = Job.objects.filter(
+        kind=task.kind,
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=target.pk,
+        created_at__gte=job.created_at,
+    ).first()
+    return existing or create_job(job.owner, task, target=target)
+
+
 def create_job_once(owner, task: Task, *, due: Callable[[Job | None], bool]) -> Job | None:
     """Create a job for ``task`` unless one of its kind is queued or running, when ``due(last such job)`` says so.
 

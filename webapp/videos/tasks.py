@@ -15,7 +15,7 @@ from recommender.models.registry import crossmodal
 from recommender.mux import mux_soundtrack, with_fades
 from recommender.video_analysis import analyze_video as analyse_video_file
 from webapp.catalog.models import to_bytes
-from webapp.core.jobs import JobError, Progress, create_job, features_path, job_task, target_row
+from webapp.core.jobs import JobError, Progress, create_next_job, features_path, job_task, target_row
 from webapp.core.models import Job
 from webapp.videos.models import Preview, PreviewState, Video, VideoState
 from webapp.videos.tagging import video_tags
@@ -41,7 +41,7 @@ def analyze_video(job: Job, progress: Progress) -> dict:
             shot_colours=result.shot_colours, activity=[round(float(v), 3) for v in result.activity],
             activity_hop=hop, state=VideoState.EMBEDDING,
         )  # fmt: skip
-        create_job(job.owner, embed_video, target=video)
+        create_next_job(job, embed_video, target=video)
     return {"shots": len(result.shots), "duration": round(result.duration, 2)}
 
 
