@@ -19,6 +19,8 @@ SCALEOUT_ENV = {
     "CPU_WORKER_CONCURRENCY": "2",
     "JOB_LEASE_SECONDS": "10",  # long enough that a busy, live run never loses its lease on a loaded machine
     "CELERY_VISIBILITY_TIMEOUT": "15",
+    "CELERY_RESTORE_INTERVAL": "2",  # kombu's sweep for unacknowledged messages every 2 s (not every ~100 s)
+    "CELERY_RESTORE_THROTTLE": "1",
     "WORKER_HEARTBEAT_SECONDS": "1",
     "CONTEXT_RETRAIN_EVERY": "3",  # the test's three listens retrain the context models on the cpu worker
 }

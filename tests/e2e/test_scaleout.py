@@ -155,7 +155,8 @@ def test_a_worker_killed_mid_analysis_is_replaced_and_the_job_finishes_once(scal
 
     # The job comes back twice: the lease reaper (every worker's heartbeat) sends it again once the lease expires,
     # and Redis returns the killed worker's unacknowledged message after its visibility timeout (kombu sweeps
-    # for those every ~100 s). Wait until every delivery, Redis's included, is settled: still one more run.
+    # for those every 2 s here, CELERY_RESTORE_*). Wait until every delivery, Redis's included, is settled: still
+    # one more run.
     def settled() -> bool:
         after = stack.logs("worker-cpu")[len(log) :]
         seen = set(re.findall(r"analyze_track\[([0-9a-f-]+)\] received", after))
