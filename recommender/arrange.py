@@ -227,7 +227,7 @@ def _score(C, d, D, bar, i, j, u, w, r, mid, s0, trim):
     joins = c_in + np.where(mid, np.maximum(r - 1, 0) * c_rep + c_out, 0.0)
     count = n_in + np.where(mid, np.maximum(r - 1, 0) * n_rep + n_out, 0)
     cost = joins + 0.3 * count + 0.1 * np.maximum(r - 1, 0)
-    cost += np.where(s0 > 1e-3, 0.2 + np.minimum(0.15 * s0 / bar, 3.0), 0.0)  # the intro kept
+    cost += np.where(s0 > 1e-3, 0.2 + np.minimum(0.25 * s0 / bar, 4.0), 0.0)  # the intro kept
     cost += np.where(trim > 1e-3, 1.0 + trim / bar, 0.0)  # the real ending kept
     first = d[i] - s0
     cost += np.where((count > 0) & (first < 0.9 * bar) & (s0 > 1e-3), 0.8, 0.0)  # a pickup, then a jump at once
