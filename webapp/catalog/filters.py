@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 from rest_framework import serializers
 
+from recommender.brief import MAX_BRIEF_CHARS
 from recommender.context.tags import CONTEXT_TAGS
 from webapp.catalog.models import TrackState
 from webapp.core.filters import CommaSeparatedChoiceField, QueryFilter, QueryFilterSet
@@ -52,9 +53,20 @@ class TrackListFilter(TrackFilter):
         method="filter_text",
     )
     state = QueryFilter(serializers.ChoiceField(choices=TrackState.choices, required=False), field_name="state")
+    prompt = QueryFilter(
+        serializers.CharField(
+            required=False, allow_blank=True, max_length=MAX_BRIEF_CHARS,
+            help_text="a brief in words (\"slow, calm, for sleep, not sad\", \"120 bpm in A minor\"): analysed tracks "
+            "ranked by how well they fit it, each with `brief` saying which words matched which traits",
+        ),
+        method="filter_prompt",
+    )  # fmt: skip
 
     def filter_mine(self, queryset, name, mine: bool):
         return queryset.filter(owner=self.request.user) if mine else queryset
+
+    def filter_prompt(self, queryset, name, prompt: str):
+        return queryset.ready() if prompt.strip() else queryset  # the view ranks them (webapp/catalog/briefs.py)
 
     def filter_text(self, queryset, name, text: str):
         return queryset.filter(Q(title__icontains=text) | Q(artist__icontains=text))

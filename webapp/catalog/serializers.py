@@ -64,6 +64,41 @@ class TrackSerializer(StrictInputMixin, serializers.ModelSerializer):
         return self.context.get("jobs", {}).get(track.pk)
 
 
+class BriefTraitSerializer(serializers.Serializer):
+    trait = serializers.CharField(help_text='a trait ("slow", "sleep"…), "bpm:120", "key:9:1" or "word:sunset"')
+    label = serializers.CharField(help_text='what it means: "tempo ≤ 90"')
+    value = serializers.CharField(help_text='this track\'s own figure: "72 BPM", "0.85"')
+    fit = serializers.FloatField(help_text="0–1, before negation")
+    via = serializers.ChoiceField(choices=["word", "number", "key", "meaning", "title"])
+
+
+class BriefMatchSerializer(serializers.Serializer):
+    words = serializers.CharField(help_text="the brief's words")
+    negated = serializers.BooleanField()
+    traits = BriefTraitSerializer(many=True)
+
+
+class BriefFitSerializer(serializers.Serializer):
+    score = serializers.FloatField(help_text="0–1: the weighted mean fit to what the brief asked (1 − fit if negated)")
+    summary = serializers.CharField(help_text='"upbeat → tempo ≥ 120 (128 BPM), happy (0.80); not sad → sad (0.12)"')
+    matches = BriefMatchSerializer(many=True)
+    ignored = serializers.ListField(child=serializers.CharField(), help_text="words Segue cannot measure or find")
+
+
+class TrackListItemSerializer(TrackSerializer):
+    """A track of the list; with `?prompt=`, how it fits the brief."""
+
+    brief = serializers.SerializerMethodField()
+
+    class Meta(TrackSerializer.Meta):
+        fields = [*TrackSerializer.Meta.fields, "brief"]
+
+    @extend_schema_field(BriefFitSerializer(allow_null=True))
+    def get_brief(self, track: Track) -> dict | None:
+        ranked = self.context.get("brief")
+        return None if ranked is None else {**ranked.fit(track.pk), "ignored": ranked.brief.ignored}
+
+
 class TrackDetailSerializer(TrackSerializer):
     class Meta(TrackSerializer.Meta):
         fields = [*TrackSerializer.Meta.fields, "beats", "downbeats", "energy", "energy_hop", "waveform",

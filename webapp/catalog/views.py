@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from recommender.context.tags import CONTEXT_TAGS
 from recommender.media import MediaError
-from webapp.catalog import indexes, services
+from webapp.catalog import briefs, indexes, services
 from webapp.catalog.filters import TrackFilter, TrackListFilter
 from webapp.catalog.indexes import track_index, visible_neighbours
 from webapp.catalog.models import TagLabel, Track
@@ -20,6 +20,7 @@ from webapp.catalog.serializers import (
     SimilarTrackSerializer,
     TagSerializer,
     TrackDetailSerializer,
+    TrackListItemSerializer,
     TrackSerializer,
     TrackUploadSerializer,
 )
@@ -56,7 +57,25 @@ class TrackViewSet(
         return Track.objects.visible_to(self.request.user).prefetch_related("tags", "sections")
 
     def get_serializer_class(self):
+        if self.action == "list":
+            return TrackListItemSerializer
         return TrackDetailSerializer if self.action == "retrieve" else TrackSerializer
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """Your tracks and the shared catalog; with `prompt`, the analysed ones ranked by how they fit the brief."""
+        queryset = self.filter_queryset(self.get_queryset())
+        prompt = request.query_params.get("prompt", "").strip()
+        if not prompt:
+            return super().list(request, *args, **kwargs)
+        try:
+            ranked = briefs.rank_tracks(queryset, request.user, prompt)
+        except ValueError as exc:
+            return Response({"prompt": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        page = self.paginate_queryset(ranked.ids)
+        rows = queryset.in_bulk(page)
+        context = {**self.get_serializer_context(), "brief": ranked}
+        data = TrackListItemSerializer([rows[pk] for pk in page if pk in rows], many=True, context=context).data
+        return self.get_paginated_response(data)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
