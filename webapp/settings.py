@@ -11,6 +11,8 @@ from pathlib import Path
 
 import environ
 
+from webapp.core import sizing
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -208,6 +210,18 @@ CELERY_TASK_IGNORE_RESULT = True  # results live in the Job rows
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Sizing (README: "Footprint and sizing") -------------------------------------------------
+# Processes from the machine's cores and memory (webapp/core/sizing.py); each variable overrides.
+WEB_WORKERS = env.int("WEB_WORKERS", default=sizing.web_workers())  # gunicorn processes (runlocal)
+WEB_THREADS = env.int("WEB_THREADS", default=4)
+# Imported by the gunicorn master before it forks (webapp/core/gunicorn.py): shared by every web worker.
+WEB_PRELOAD = [
+    m for m in env.list("WEB_PRELOAD", default=["torch", "recommender.drums.learner", "recommender.alignment"]) if m
+]
+WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=sizing.worker_concurrency())  # Celery children (runlocal)
+# A worker child that holds more than this after a task is replaced by a fresh one (bounds leaks; 0: never).
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("WORKER_MAX_MEMORY_MB", default=1024) * 1024 or None  # kB
 
 # Job leases: a running job refreshes its heartbeat on every progress report; one silent for
 # JOB_LEASE_SECONDS is presumed lost with its worker and is queued again (at most JOB_MAX_ATTEMPTS).

@@ -8,32 +8,54 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
-from recommender.index import VectorIndex
-from recommender.models.audio_encoder import EncoderConfig
+from recommender.index import VectorIndex, set_search_params
 from webapp.catalog.models import Section, Track, TrackState
 
-DIM = EncoderConfig().dim
+DIM = 128  # recommender.models.audio_encoder.EncoderConfig().dim (a test checks), without importing torch here
 
 
+class MappedIndex(VectorIndex):
+    """A ``VectorIndex`` whose searches read the file memory-mapped (FAISS's ``IO_FLAG_MMAP_IFC``): the vectors stay
+    in the page cache, one copy for every web worker and worker child on the machine, instead of one copy in each
+    process's own memory (a million 128-d Flat vectors: 512 MB). Writes (upsert, remove, rebuild) are unchanged:
+    they read the file whole and replace it atomically; a reader maps the new file when it sees it change, and
+    the old mapping stays valid until it is dropped."""
+
+    def _current(self):
+        import faiss
+
+        try:
+            mtime = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return super()._current()  # no file yet: an empty exact index in memory
+        with self._mutex:
+            if self._index is None or mtime != self._mtime:
+                self._index = faiss.read_index(str(self.path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+                set_search_params(self._index)
+                self._mtime = mtime
+            return self._index
+
+
+# One object per file and process (each reloads its file when it changes): four in all, never more.
 @lru_cache(maxsize=1)
 def track_index() -> VectorIndex:
-    return VectorIndex(settings.INDEX_DIR / "tracks.faiss", dim=DIM, factory=settings.INDEX_FACTORY_TRACKS)
+    return MappedIndex(settings.INDEX_DIR / "tracks.faiss", dim=DIM, factory=settings.INDEX_FACTORY_TRACKS)
 
 
 @lru_cache(maxsize=1)
 def section_index() -> VectorIndex:
-    return VectorIndex(settings.INDEX_DIR / "sections.faiss", dim=DIM, factory=settings.INDEX_FACTORY_SECTIONS)
+    return MappedIndex(settings.INDEX_DIR / "sections.faiss", dim=DIM, factory=settings.INDEX_FACTORY_SECTIONS)
 
 
 # The shared music–video space (the cross-modal model's audio branch), searched with video vectors.
 @lru_cache(maxsize=1)
 def xm_track_index() -> VectorIndex:
-    return VectorIndex(settings.INDEX_DIR / "xm_tracks.faiss", dim=DIM, factory=settings.INDEX_FACTORY_TRACKS)
+    return MappedIndex(settings.INDEX_DIR / "xm_tracks.faiss", dim=DIM, factory=settings.INDEX_FACTORY_TRACKS)
 
 
 @lru_cache(maxsize=1)
 def xm_section_index() -> VectorIndex:
-    return VectorIndex(settings.INDEX_DIR / "xm_sections.faiss", dim=DIM, factory=settings.INDEX_FACTORY_SECTIONS)
+    return MappedIndex(settings.INDEX_DIR / "xm_sections.faiss", dim=DIM, factory=settings.INDEX_FACTORY_SECTIONS)
 
 
 def _vectors(rows) -> tuple[np.ndarray, np.ndarray]:

@@ -10,9 +10,7 @@ from django.utils import timezone
 from recommender.analysis import analyze, spectra
 from recommender.device import get_device
 from recommender.media import ANALYSIS_SR, MediaError, load_audio, waveform_peaks
-from recommender.models import audio_encoder as enc
 from recommender.models.registry import ModelMissing, audio_encoder, crossmodal
-from recommender.track_vectors import embed_track_spaces
 from webapp.catalog.indexes import index_track
 from webapp.catalog.models import Section, Track, TrackState, to_bytes
 from webapp.catalog.tagging import assign_tags, retrain_tagger
@@ -22,6 +20,8 @@ from webapp.core.models import Job
 
 @job_task("analyze_track", queue="cpu")
 def analyze_track(job: Job, progress: Progress) -> dict:
+    from recommender.models import audio_encoder as enc  # torch: imported by the worker that runs this, not the web
+
     track = target_row(job, Track)
     Track.objects.filter(pk=track.pk).update(state=TrackState.ANALYZING, error="")
     try:
@@ -42,6 +42,7 @@ def analyze_track(job: Job, progress: Progress) -> dict:
             key_confidence=result.key_confidence, loudness=result.mean_energy, beats=result.beats,
             downbeats=result.downbeats, energy=result.energy, energy_hop=result.energy_hop,
             waveform=waveform_peaks(y), analysed_at=timezone.now(), state=TrackState.EMBEDDING,
+            onset_envelope=result.onset_envelope.astype(np.float16).tobytes(), onset_hop=result.onset_hop,
         )  # fmt: skip
         Section.objects.filter(track=track).delete()
         Section.objects.bulk_create(
@@ -54,6 +55,9 @@ def analyze_track(job: Job, progress: Progress) -> dict:
 
 @job_task("embed_track", queue="gpu")
 def embed_track(job: Job, progress: Progress) -> dict:
+    from recommender.models import audio_encoder as enc  # torch, as above
+    from recommender.track_vectors import embed_track_spaces
+
     track = target_row(job, Track)
     path = features_path(track)
     if path.exists():

@@ -2,6 +2,11 @@
 
 The embedded default needs no server: SQLite for data, kombu's SQLAlchemy transport on a SQLite
 file as the broker. Ctrl-C stops it all; running it again is harmless (every step is idempotent).
+
+This process only supervises, so it stays small: migrations and the demo catalog run in child processes
+(``manage.py migrate``, ``manage.py seed_demo``) and it imports nothing of the numeric stack. The web server
+loads the application once before forking its workers (``webapp/core/gunicorn.py``: they share its pages); the number of
+web workers and worker children comes from the machine (settings ``WEB_WORKERS``, ``WORKER_CONCURRENCY``).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command, get_commands
+from django.core.management import get_commands
 from django.core.management.base import BaseCommand, CommandError
 
 DEMO_USER = "demo"
@@ -39,10 +44,6 @@ def ensure_demo_user() -> tuple[str, str]:
     return DEMO_USER, password
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
-
-
 def port_in_use(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
@@ -55,15 +56,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "2")))
+        parser.add_argument("--concurrency", type=int, default=settings.WORKER_CONCURRENCY)
+        parser.add_argument("--web-workers", type=int, default=settings.WEB_WORKERS)
         parser.add_argument("--no-seed", action="store_true", help="do not seed the demo catalog")
 
-    def handle(self, *args, host: str, port: int, concurrency: int, no_seed: bool, **options) -> None:
+    def handle(self, *args, host: str, port: int, concurrency: int, web_workers: int, no_seed: bool, **options) -> None:
         if port_in_use(host, port):
             raise CommandError(f"{host}:{port} is already in use: is Segue already running? (try --port)")
-        call_command("migrate", interactive=False, verbosity=0)
-        username, password = ensure_demo_user()
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "webapp.settings")}
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        if subprocess.run([*manage, "migrate", "--noinput", "--verbosity", "0"], env=env).returncode:
+            raise CommandError("the database migrations failed; see the log above")
+        username, password = ensure_demo_user()
         worker = [
             sys.executable,
             "-m",
@@ -83,12 +87,14 @@ class Command(BaseCommand):
             "-m",
             "gunicorn",
             "webapp.wsgi",
+            "-c",
+            "python:webapp.core.gunicorn",  # loads the application once, before forking the workers
             "-b",
             f"{host}:{port}",
             "--workers",
-            "2",
+            str(web_workers),
             "--threads",
-            "4",
+            str(settings.WEB_THREADS),
             "--timeout",
             "120",
             "--access-logfile",
@@ -103,20 +109,12 @@ class Command(BaseCommand):
                 "  Ctrl-C stops the web server and the worker.\n"
             )
         )
-        signal.signal(signal.SIGTERM, _interrupt)
-        try:
-            if not no_seed and "seed_demo" in get_commands():
-                call_command("seed_demo")  # the worker analyses songs as they arrive
-        except KeyboardInterrupt:
-            self._stop(procs)
-            self.stdout.write("Segue stopped.")
-            return
-        except BaseException:
-            self._stop(procs)
-            raise
-        self._supervise(procs)
+        seeding = None
+        if not no_seed and "seed_demo" in get_commands():
+            seeding = subprocess.Popen([*manage, "seed_demo"], env=env)  # the worker analyses songs as they arrive
+        self._supervise(procs, seeding)
 
-    def _supervise(self, procs: list[subprocess.Popen]) -> None:
+    def _supervise(self, procs: list[subprocess.Popen], seeding: subprocess.Popen | None) -> None:
         stopping = False
 
         def stop(signum, frame) -> None:
@@ -126,8 +124,12 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         while not stopping and all(p.poll() is None for p in procs):
+            if seeding is not None and seeding.poll() is not None:
+                if seeding.returncode:
+                    self.stderr.write(f"seeding the demo catalog failed (exit {seeding.returncode}); Segue goes on")
+                seeding = None
             time.sleep(0.5)
-        self._stop(procs)
+        self._stop([p for p in (seeding, *procs) if p is not None])
         if not stopping:
             raise CommandError("a Segue process exited unexpectedly; see the log above")
         self.stdout.write("Segue stopped.")

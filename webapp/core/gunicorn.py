@@ -1,0 +1,41 @@
+"""gunicorn's settings for the web process: ``gunicorn -c python:webapp.core.gunicorn webapp.wsgi``.
+
+The master loads the application once before it forks its workers (``preload_app``), and with it what requests
+will need: the URLconf and every view module, and the modules of ``WEB_PRELOAD`` (torch for the drum learner and
+the listening models, numba for the alignment). The workers share those pages with the master (copy-on-write)
+instead of each importing its own copy after the fork. Importing is all that happens here: no model is loaded and
+no thread pool started before the fork (torch's and numba's start on first use, in the worker). Models and FAISS
+indexes are loaded lazily, once per worker, the indexes memory-mapped (webapp/catalog/indexes.py), so the page
+cache holds one copy for every process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+log = logging.getLogger("segue.web")
+
+preload_app = True
+
+
+def warm_up() -> list[str]:
+    """Import the URLconf (so every view) and the modules named in ``settings.WEB_PRELOAD``; returns those that
+    could not be imported (a missing optional module is logged, never fatal)."""
+    from django.conf import settings
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - the property imports the URLconf and every view module
+    missing = []
+    for name in settings.WEB_PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            log.warning("WEB_PRELOAD: cannot import %s: %s", name, exc)
+            missing.append(name)
+    return missing
+
+
+def when_ready(server) -> None:
+    """In the master, after the application is loaded and before the first worker is forked."""
+    warm_up()
