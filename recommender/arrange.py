@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from recommender.arrange_features import DownbeatFeatures, join_costs, strongest_change
+from recommender.arrange_search import Tables, play_first, tables, walk
 
 FPS = 25.0
 
@@ -92,13 +93,12 @@ def plan_edit(
     section_starts=(),
     costs: np.ndarray | None = None,
     max_factor: float = 10.0,
-    top: int = 48,
 ) -> Plan:
-    """The best plan of ``target`` seconds (exact), honouring ``anchors`` [(music s, edit s), ...].
+    """The best plan of ``target`` seconds (exact to the sample), honouring ``anchors`` [(music s, edit s)].
 
-    The first anchor is met exactly (its music time snaps to the nearest downbeat); further ones are met as
-    closely as the bar grid allows (their error is penalised). ``costs`` is :func:`join_costs` of ``features``
-    when already computed. Raises :class:`ArrangeError` for a target out of range or anchors that cannot be met.
+    One anchor at most: its music time snaps to the nearest downbeat, which then sounds at the anchor's edit time.
+    ``costs`` is :func:`join_costs` of ``features`` when already computed. Raises :class:`ArrangeError` for a
+    target out of range or an anchor that cannot be met.
     """
     D, d = float(features.duration), np.asarray(features.downbeats, dtype=float)
     if not np.isfinite(target) or target <= 0:
@@ -106,22 +106,23 @@ def plan_edit(
     if target > max_factor * D + 1e-6:
         raise ArrangeError(f"the target ({target:.1f} s) is more than {max_factor:g} times the track ({D:.1f} s)")
     anchors = [(float(m), float(v)) for m, v in anchors]
+    if len(anchors) > 1:
+        raise ArrangeError("one anchor at most")
     for m, v in anchors:
         if not (0 <= m <= D and 0 <= v <= target):
             raise ArrangeError(f"anchor ({m:.2f} s of music at {v:.2f} s) lies outside the track or the target")
     if len(d) < 4:
         return _no_grid_plan(D, target, anchors)
     C = join_costs(features) if costs is None else costs
-    bar = features.bar
-    n = len(d)
-    phrase = _phrase_cost(d, section_starts, n)
-    Cm = C + phrase
-    rows = _candidates(Cm, d, bar, top)
-    anchor_idx = [int(np.argmin(np.abs(d - m))) for m, _ in anchors]
-    best = _evaluate(rows, Cm, d, D, bar, target, anchor_idx, [v for _, v in anchors])
+    # A join louder than this track's own 90th percentile of downbeat change is heard: avoid it hard.
+    loud = float(np.percentile(features.natural, 90))
+    Cm = C + _phrase_cost(d, section_starts, len(d)) + 2.0 * np.maximum(C - loud, 0.0)
+    ctx = _Ctx(d, D, features.bar, target, Cm)
+    best = ctx.fit(anchors[0]) if anchors else ctx.fit(None)
     if best is None:
-        raise ArrangeError("no edit of this track meets the anchors at that length; move or drop an anchor")
-    return _build(best, d, D, target, Cm, anchor_idx, anchors)
+        raise ArrangeError("no edit of this track meets the anchor at that length; move or drop the anchor")
+    spans, trim, cost = best
+    return _build(spans, trim, cost, d, target, C, anchors)
 
 
 def _phrase_cost(d: np.ndarray, section_starts, n: int) -> np.ndarray:
@@ -134,110 +135,97 @@ def _phrase_cost(d: np.ndarray, section_starts, n: int) -> np.ndarray:
     return cost - 0.3 * (is_start[:, None] & is_start[None, :])
 
 
-def _candidates(C: np.ndarray, d: np.ndarray, bar: float, top: int) -> dict[str, np.ndarray]:
-    """Candidate (i, j, u, w) rows: one jump (every pair), loops of good phrases, two good jumps."""
-    n = len(d)
-    ii, ww = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-    rows = [np.stack([ii.ravel(), ii.ravel(), ii.ravel(), ww.ravel()], 1)]  # r = 0: [s0, d_i) + [d_w, D)
-    # Loops [d_j, d_u) jumping back u → j, at least 2 bars long.
-    jj, uu = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-    ok = (d[uu] - d[jj]) >= 1.9 * bar
-    order = np.argsort(np.where(ok, C[uu, jj], np.inf), axis=None)[:top]
-    lj, lu = np.unravel_index(order, C.shape)
-    keep = np.isfinite(np.where(ok, C[uu, jj], np.inf).ravel()[order])
-    lj, lu = lj[keep], lu[keep]
-    a = np.arange(n)
-    for j, u in zip(lj, lu, strict=True):  # enter at u (natural), leave anywhere; or enter anywhere, leave at u
-        rows.append(np.stack([np.full(n, u), np.full(n, j), np.full(n, u), a], 1))
-        rows.append(np.stack([a, np.full(n, j), np.full(n, u), np.full(n, u)], 1))
-    # Two different jumps i → j and u → w, from the best single jumps.
-    best = np.argsort(C, axis=None)[: 2 * top]
-    bi, bj = np.unravel_index(best, C.shape)
-    p, q = np.meshgrid(np.arange(len(best)), np.arange(len(best)), indexing="ij")
-    two = np.stack([bi[p.ravel()], bj[p.ravel()], bi[q.ravel()], bj[q.ravel()]], 1)
-    rows.append(two[d[two[:, 2]] - d[two[:, 1]] >= bar * 0.9])
-    out = np.unique(np.concatenate(rows), axis=0)
-    return {"i": out[:, 0], "j": out[:, 1], "u": out[:, 2], "w": out[:, 3]}
+class _Ctx:
+    """One search: the grid, the target, and the cost-to-go tables."""
 
+    def __init__(self, d, D, bar, T, Cm):
+        self.d, self.D, self.bar, self.T, self.Cm = d, D, bar, T, Cm
+        self.n = len(d)
+        self.tail = D - d[-1]
+        self.lengths = np.diff(d)  # bar b = [d[b], d[b + 1])
+        self.min_bar = max(float(self.lengths.min()), 0.5 * bar)
+        self.mean_bar = float(self.lengths.mean())
 
-def _jcost(C: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cost and count of a join a → b (none when a == b)."""
-    same = a == b
-    return np.where(same, 0.0, C[a, np.where(same, (b + 1) % C.shape[0], b)]), (~same).astype(int)
+    def k_max(self, seconds: float) -> int:
+        return max(0, int(np.ceil(seconds / self.min_bar))) + 1
 
+    def intro_cost(self, s0):
+        return np.where(s0 > 1e-3, 0.3 + np.minimum(0.2 * s0 / self.bar, 3.0), 0.0)
 
-def _evaluate(rows, C, d, D, bar, T, anchor_idx, anchor_at):
-    i, j, u, w = rows["i"], rows["j"], rows["u"], rows["w"]
-    mid = j != u  # a middle piece exists
-    L = np.where(mid, d[u] - d[j], 0.0)
-    base = d[i] + (D - d[w])
-    # Middle repeats r: enough that the lead s0 >= 0 (no anchor), or the anchor's own constraints.
-    r_free = np.where(mid, np.maximum(1, np.ceil((T - base) / np.where(mid, L, 1.0) - 1e-9)), 0)
-    options = [r_free]
-    if anchor_idx:
-        a, v = anchor_idx[0], anchor_at[0]
-        x_fixed = np.where(a < i, d[a], d[i] + d[a] - d[j])
-        r_trim = np.ceil((T + (x_fixed - v) - base) / np.where(mid, L, 1.0) - 1e-9)
-        r_last = np.ceil((v - d[i] - d[a] + d[w]) / np.where(mid, L, 1.0) - 1e-9)
-        options += [np.where(mid, np.maximum(1, r), 0) for r in (r_trim, r_last)]
-    best = None
-    for r in options:
-        r = np.minimum(r, 10_000).astype(int)
-        whole = base + r * L
-        if anchor_idx:
-            s0, trim, ok = _place_anchor(anchor_idx[0], anchor_at[0], i, j, u, w, r, d, whole, T, mid)
+    def head(self, t: Tables, until: float, limit: int = 64):
+        """Best (cost, s0, spans) of a start with a lead-in and bars, reaching ``t``'s terminal at ``until`` s."""
+        d, bar = self.d, self.bar
+        k = np.arange(t.cost.shape[0])[:, None]
+        s0 = d[None, :] + k * self.mean_bar - until  # approximate (mean bars), checked exactly below
+        approx = np.where((s0 >= -0.5 * bar) & (s0 <= d[None, :] + 0.5 * bar), t.cost + self.intro_cost(s0), np.inf)
+        best = None
+        for flat in np.argsort(approx, axis=None)[:limit]:
+            kk, a = np.unravel_index(flat, approx.shape)
+            if not np.isfinite(approx[kk, a]) or (best and approx[kk, a] > best[0] + 1.0):
+                break
+            bars, _ = walk(t, int(kk), int(a))
+            x = d[a] + float(self.lengths[bars].sum()) - until
+            if not (0 <= x <= d[a] + 1e-9):
+                continue
+            lead_jump = int(t.choice[kk, a]) >= 0 if kk > 0 else a != t.terminal
+            cost = float(t.cost[kk, a] + self.intro_cost(x))
+            cost += 0.8 if (lead_jump and x > 1e-3 and d[a] - x < 0.9 * bar) else 0.0  # a pickup, then a jump
+            if best is None or cost < best[0]:
+                spans = [(x, float(d[a]))] + [(float(d[b]), float(d[b + 1])) for b in bars]
+                best = (cost, x, spans)
+        return best
+
+    def fit(self, anchor):
+        d, D, T = self.d, self.D, self.T
+        end = tables(self.Cm, self.n - 1, self.k_max(T))
+        if anchor is None:
+            h = self.head(end, T - self.tail) if self.tail < T else None
+            if T <= D and (h is None or float(self.intro_cost(D - T)) <= h[0]):  # start late, no join at all
+                return [(D - T, D)], 0.0, float(self.intro_cost(D - T))
+            return None if h is None else (h[2] + [(float(d[-1]), D)], 0.0, h[0])
+        m, v = anchor
+        a = int(np.argmin(np.abs(d - m)))
+        tail_part = self._after_anchor(end, a, T - v)
+        if tail_part is None:
+            return None
+        if v < 1e-9:
+            head_cost, head_spans = 0.0, []
         else:
-            s0, trim = whole - T, np.zeros_like(whole)
-            ok = s0 >= -1e-9
-        ok &= (s0 <= d[i] + 1e-9) & (D - trim - d[w] >= 0.5 * bar) & (trim >= -1e-9)
-        ok &= ~((~mid) & (w < i) & (d[i] - d[w] < 0.9 * bar))  # a backward jump repeats at least a bar
-        cost = _score(C, d, D, bar, i, j, u, w, r, mid, s0, trim)
-        for k in range(1, len(anchor_idx)):
-            x = _anchor_x(anchor_idx[k], i, j, u, w, r, d, mid)
-            cost = cost + np.where(np.isnan(x), 50.0, np.abs(x - s0 - anchor_at[k]) * FPS)
-        cost = np.where(ok, cost, np.inf)
-        k = int(np.argmin(cost))
-        if np.isfinite(cost[k]) and (best is None or cost[k] < best["cost"]):
-            best = {"i": i[k], "j": j[k], "u": u[k], "w": w[k], "r": int(r[k]), "s0": max(0.0, float(s0[k])),
-                    "trim": max(0.0, float(trim[k])), "cost": float(cost[k])}  # fmt: skip
-    return best
+            h = self.head(tables(self.Cm, a, self.k_max(v)), v)
+            if h is None:
+                return None
+            head_cost, head_spans = h[0], h[2]
+        t_cost, t_spans, trim = tail_part
+        return head_spans + t_spans, trim, head_cost + t_cost
+
+    def _after_anchor(self, end: Tables, a: int, seconds: float):
+        """Bars from the anchor's downbeat to the end lasting at least ``seconds``; the excess is the ending's trim."""
+        d, bar = self.d, self.bar
+        best = None
+        k0 = max(0, int(np.floor((seconds - self.tail) / bar)))
+        for k in range(max(0, k0 - 1), min(k0 + 3, end.cost.shape[0])):
+            if not np.isfinite(play_first(end, k, a)):
+                continue
+            bars, _ = walk(end, k, a, jump_first=False)
+            spans = [(float(d[b]), float(d[b + 1])) for b in bars] + [(float(d[-1]), self.D)]
+            trim = sum(e - s for s, e in spans) - seconds
+            if trim < -1e-9 or trim > spans[-1][1] - spans[-1][0] - 0.25 * bar + 1e-9 and trim > self.tail - 0.1:
+                continue
+            cost = play_first(end, k, a) + (1.0 + trim / bar if trim > 1e-3 else 0.0)
+            if best is None or cost < best[0]:
+                best = (cost, spans, max(trim, 0.0))
+        return best
 
 
-def _anchor_x(a, i, j, u, w, r, d, mid):
-    """Edit time of downbeat ``a`` when the plan starts at s0 = 0 (first occurrence), NaN when it is not played."""
-    L = np.where(mid, d[u] - d[j], 0.0)
-    x = np.where(a < i, d[a], np.nan)
-    x = np.where(np.isnan(x) & mid & (j <= a) & (a < u), d[i] + d[a] - d[j], x)
-    return np.where(np.isnan(x) & (a >= w), d[i] + r * L + d[a] - d[w], x)
-
-
-def _place_anchor(a, v, i, j, u, w, r, d, whole, T, mid):
-    x = _anchor_x(a, i, j, u, w, r, d, mid)
-    s0 = x - v
-    trim = whole - s0 - T
-    ok = ~np.isnan(x) & (s0 >= -1e-9) & np.where(a < i, s0 <= d[a] + 1e-9, True)
-    ok &= np.where(a >= w, d[a] < d[-1] + 1e-9, True) & (whole - trim - s0 > 0)
-    return np.nan_to_num(s0, nan=-1.0), np.nan_to_num(trim, nan=-1.0), ok
-
-
-def _score(C, d, D, bar, i, j, u, w, r, mid, s0, trim):
-    c_in, n_in = _jcost(C, i, np.where(mid, j, w))
-    c_rep, n_rep = _jcost(C, u, j)
-    c_out, n_out = _jcost(C, u, w)
-    joins = c_in + np.where(mid, np.maximum(r - 1, 0) * c_rep + c_out, 0.0)
-    count = n_in + np.where(mid, np.maximum(r - 1, 0) * n_rep + n_out, 0)
-    cost = joins + 0.3 * count + 0.1 * np.maximum(r - 1, 0)
-    cost += np.where(s0 > 1e-3, 0.2 + np.minimum(0.25 * s0 / bar, 4.0), 0.0)  # the intro kept
-    cost += np.where(trim > 1e-3, 1.0 + trim / bar, 0.0)  # the real ending kept
-    first = d[i] - s0
-    cost += np.where((count > 0) & (first < 0.9 * bar) & (s0 > 1e-3), 0.8, 0.0)  # a pickup, then a jump at once
-    cost += np.where(mid & (d[u] - d[j] < 1.9 * bar), 0.5, 0.0)
-    return cost
-
-
-def _build(best, d, D, T, C, anchor_idx, anchors) -> Plan:
-    i, j, u, w, r, s0, trim = best["i"], best["j"], best["u"], best["w"], best["r"], best["s0"], best["trim"]
-    spans = [(s0, d[i])] + [(d[j], d[u])] * (r if j != u else 0) + [(d[w], D - trim)]
+def _build(spans, trim, cost, d, T, C, anchors) -> Plan:
+    spans = [list(s) for s in spans]
+    cut = trim
+    while cut > 1e-9 and spans:  # the trimmed ending: take the excess off the end
+        take = min(cut, spans[-1][1] - spans[-1][0])
+        spans[-1][1] -= take
+        cut -= take
+        if spans[-1][1] - spans[-1][0] <= 1e-9:
+            spans.pop()
     merged: list[list[float]] = []
     for a, b in spans:  # a piece that continues where the last one ended is one piece (no join)
         if merged and abs(merged[-1][1] - a) < 1e-9:
@@ -252,10 +240,11 @@ def _build(best, d, D, T, C, anchor_idx, anchors) -> Plan:
         pieces.append(Piece(float(a), float(b), round(t, 6)))
         t += b - a
     placed = []
-    for (_m, v), a in zip(anchors, anchor_idx, strict=True):
-        hit = next((p.out_start + d[a] - p.src_start for p in pieces if p.src_start - 1e-6 <= d[a] < p.src_end), v)
-        placed.append((float(d[a]), float(hit)))
-    return Plan(T, pieces, joins, placed, ending_trim=trim, cost=best["cost"])
+    for m, v in anchors:
+        a = float(d[int(np.argmin(np.abs(d - m)))])
+        hit = next((p.out_start + a - p.src_start for p in pieces if p.src_start - 1e-6 <= a < p.src_end), v)
+        placed.append((a, float(hit)))
+    return Plan(T, pieces, joins, placed, ending_trim=float(trim), cost=float(cost))
 
 
 def _no_grid_plan(D: float, T: float, anchors) -> Plan:
@@ -302,7 +291,7 @@ def naive_edit(y: np.ndarray, sr: int, target: float, *, offset: float = 0.0, fa
     y = np.asarray(y, dtype=np.float32)[int(round(offset * sr)) :]
     total = int(round(target * sr))
     reps = int(np.ceil(total / max(1, len(y))))
-    out = np.tile(y, reps)[:total].copy()
+    out = y[:total].copy() if reps <= 1 else np.tile(y, reps)[:total]
     k = min(int(fade * sr), total // 2)
     if k:
         out[total - k :] *= np.linspace(1.0, 0.0, k, dtype=np.float32)
