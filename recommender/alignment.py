@@ -15,10 +15,14 @@ and segment boundaries disagree. Both are numba kernels over all candidates at o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
+
+from recommender.fine_sync import FINE_HOP, fine_kernel, metre_curve, onset_curve
 
 HOP = 0.25  # seconds per grid frame
 # Typical spread of each agreement term across offsets and tracks, so that weights mean what they say.
@@ -34,6 +38,8 @@ class MusicSequence:
     events: np.ndarray  # 0..1: section change 1, downbeat 0.6, blurred over ±1 frame
     energy: np.ndarray  # dB
     duration: float
+    onset: np.ndarray | None = None  # (ceil(duration / FINE_HOP),) onset strength 0..1 on the fine grid
+    metre: np.ndarray | None = None  # same grid: section start 1, downbeat 0.7, beat 0.35
 
 
 @dataclass
@@ -45,19 +51,38 @@ class VideoSequence:
     cuts: np.ndarray  # 1 where a shot begins (not the first)
     activity: np.ndarray  # z-scored motion + brightness
     duration: float
+    cut_times: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (k,) s, exact cut frames
+    accent_times: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (a,) s, flashes, motion accents
+    accent_strengths: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (a,) 0..1
+    frame_rate: float = 25.0  # the video's frames per second: how precisely its events are placed
 
 
 @dataclass
 class Weights:
+    """Weights of the agreement terms; the event terms (``onset``, ``metre``, ``accent``) are z-scores."""
+
     content: float = 0.5
     sync: float = 0.25
     energy: float = 0.25
+    onset: float = 0.0  # cuts on the music's onsets, at FINE_HOP
+    metre: float = 0.0  # cuts on beats, downbeats and section starts, at FINE_HOP
+    accent: float = 0.0  # flashes and motion accents on onsets, at FINE_HOP
 
     @classmethod
-    def blend(cls, structure: float) -> Weights:
-        """``structure`` in [0, 1]: 0 ranks by content alone, 1 by sync and energy alone."""
+    def blend(cls, structure: float, base: Weights | None = None) -> Weights:
+        """``structure`` in [0, 1]: 0 ranks by content alone, 1 by the structure terms alone.
+
+        The structure terms keep their proportions in ``base`` (the fitted weights, or sync and energy alike).
+        """
         structure = float(np.clip(structure, 0.0, 1.0))
-        return cls(content=1 - structure, sync=structure / 2, energy=structure / 2)
+        base = base or cls(content=0.0, sync=0.5, energy=0.5)
+        parts = np.array([base.sync, base.energy, base.onset, base.metre, base.accent])
+        parts = parts / max(1e-9, parts.sum()) * structure
+        return cls(1 - structure, *(float(p) for p in parts))
+
+    @property
+    def fine(self) -> np.ndarray:
+        return np.array([self.onset, self.metre, self.accent], dtype=np.float64)
 
 
 @dataclass
@@ -68,6 +93,24 @@ class Alignment:
     sync: float  # share of cuts on musical events, above chance
     energy: float  # correlation of activity and loudness along the path
     path: list[tuple[float, float]] = field(default_factory=list)  # (video s, track s) at shot starts and end
+    onset: float = 0.0  # z-score of the cuts' onset strength against the track's other offsets
+    metre: float = 0.0  # z-score of the cuts' beats, downbeats and section starts
+    accent: float = 0.0  # z-score of the accents' onset strength
+
+
+# Until fitted weights exist (``recommender.blend``), the structure terms count alike; content adds nothing
+# measurable on real footage yet (docs/benchmarks.md).
+DEFAULT_WEIGHTS = Weights(content=0.0, sync=0.5, energy=0.5, onset=1.0, metre=1.0, accent=0.5)
+WEIGHTS_PATH = Path(__file__).resolve().parent / "checkpoints" / "alignment_weights.json"
+
+
+def load_weights(path: str | Path | None = None) -> Weights:
+    """The fitted term weights saved beside the models (``manage.py fit_alignment``), else the defaults."""
+    path = Path(path) if path else WEIGHTS_PATH
+    if not path.exists():
+        return DEFAULT_WEIGHTS
+    data = json.loads(path.read_text())
+    return Weights(**{k: float(v) for k, v in data["weights"].items() if k in Weights.__dataclass_fields__})
 
 
 def _grid(duration: float, hop: float) -> np.ndarray:
@@ -94,9 +137,12 @@ def _resample(values, step: float, grid: np.ndarray) -> np.ndarray:
 
 def music_sequence(
     duration: float, spans: list[tuple[float, float]], vectors: np.ndarray, *, downbeats=(), section_starts=(),
-    energy=(), energy_hop: float = 0.5, hop: float = HOP,
+    energy=(), energy_hop: float = 0.5, hop: float = HOP, beats=(), onset_envelope=None, onset_hop: float = 0.0,
 ) -> MusicSequence:  # fmt: skip
-    """A track on the grid from its segments ``spans`` with ``vectors`` ``(len(spans), D)`` and its analysis."""
+    """A track on the grid from its segments ``spans`` with ``vectors`` ``(len(spans), D)`` and its analysis.
+
+    With an onset envelope (``recommender.analysis``) the track also gets its fine-grid event curves.
+    """
     grid = _grid(duration, hop)
     events = np.zeros(len(grid))
     for times, strength in ((downbeats, 0.6), (section_starts, 1.0)):
@@ -107,14 +153,20 @@ def music_sequence(
     return MusicSequence(
         vectors=np.asarray(vectors, dtype=np.float32), segment=_span_index(grid, spans).astype(np.int64),
         events=blurred, energy=_resample(energy, energy_hop, grid), duration=float(duration),
+        onset=None if onset_envelope is None else onset_curve(duration, onset_envelope, onset_hop),
+        metre=None if onset_envelope is None else metre_curve(duration, beats=beats, downbeats=downbeats,
+                                                              section_starts=section_starts),
     )  # fmt: skip
 
 
 def video_sequence(
     duration: float, spans: list[tuple[float, float]], vectors: np.ndarray, *, activity=(),
-    activity_times=(), hop: float = HOP,
+    activity_times=(), hop: float = HOP, accent_times=(), accent_strengths=(), frame_rate: float = 25.0,
 ) -> VideoSequence:  # fmt: skip
-    """A video on the grid from its shot ``spans`` with ``vectors`` ``(len(spans), D)`` and an activity curve."""
+    """A video on the grid from its shot ``spans`` with ``vectors`` ``(len(spans), D)`` and an activity curve.
+
+    The shots' starts (after the first) are its cuts, at full precision for the fine-grid terms.
+    """
     grid = _grid(duration, hop)
     cuts = np.zeros(len(grid))
     idx = np.round(np.array([s for s, _ in spans[1:]]) / hop).astype(int)
@@ -123,13 +175,16 @@ def video_sequence(
     return VideoSequence(
         vectors=np.asarray(vectors, dtype=np.float32), shot=_span_index(grid, spans).astype(np.int64),
         cuts=cuts, activity=_zscore(act), duration=float(duration),
+        cut_times=np.array([s for s, _ in spans[1:]], dtype=float), accent_times=np.asarray(accent_times, dtype=float),
+        accent_strengths=np.asarray(accent_strengths, dtype=float), frame_rate=float(frame_rate or 25.0),
     )  # fmt: skip
 
 
 @njit(cache=True, parallel=True, fastmath=True)
-def _rigid_kernel(sim, vec_ptr, seg, events, energy, ptr, shot_starts, shot_ids, cut_frames, act, w):
+def _rigid_kernel(sim, vec_ptr, seg, events, energy, ptr, shot_starts, shot_ids, cut_frames, act, w, scores, optr):
     """Every start offset of every candidate. Content sums use per-shot prefix sums over the track and sync
-    visits only the cut frames, so the cost is (shots + cuts + a SIMD dot of the activity) per offset."""
+    visits only the cut frames, so the cost is (shots + cuts + a SIMD dot of the activity) per offset. The
+    score of every offset goes to ``scores[optr[c] + o]`` for the fine-grid pass."""
     n = len(ptr) - 1
     tv = len(act)
     n_shots = len(shot_ids)
@@ -170,6 +225,8 @@ def _rigid_kernel(sim, vec_ptr, seg, events, energy, ptr, shot_starts, shot_ids,
             var = (e_sq[hi] - e_sq[o]) / k_valid - mean * mean
             corr = dot / k_valid / np.sqrt(var) if var > 1e-9 else 0.0
             score = w[0] * content / w[3] + w[1] * sync / w[4] + w[2] * corr / w[5]
+            if optr[c] + o < optr[c + 1]:
+                scores[optr[c] + o] = score
             if score > out[c, 0]:
                 out[c, 0] = score
                 out[c, 1] = o
@@ -268,6 +325,9 @@ def align(
     if not tracks:
         return []
     w = weights or Weights()
+    if method == "rigid" and w.fine.any() and not _has_fine(video, tracks, w):
+        # Tracks analysed before onset envelopes were kept: their cuts count on the coarse grid instead.
+        w = replace(w, sync=w.sync + w.onset + w.metre, onset=0.0, metre=0.0, accent=0.0)
     wv = np.array([w.content, w.sync, w.energy, CONTENT_SCALE, SYNC_SCALE, ENERGY_SCALE])
     sim = (video.vectors @ np.concatenate([t.vectors for t in tracks]).T).astype(np.float64)  # (shots, all segs)
     vec_ptr = np.cumsum([0] + [len(t.vectors) for t in tracks])[:-1].astype(np.int64)
@@ -275,15 +335,23 @@ def align(
     seg = np.concatenate([t.segment for t in tracks])
     events = np.concatenate([t.events for t in tracks])
     tv = len(video.shot)
+    fine = None
     if method == "rigid":
         energy = np.concatenate([t.energy for t in tracks])
         change = np.flatnonzero(np.diff(video.shot)) + 1
         shot_starts = np.concatenate([[0], change, [tv]]).astype(np.int64)
         shot_ids = video.shot[shot_starts[:-1]].astype(np.int64)
         cut_frames = np.flatnonzero(video.cuts > 0).astype(np.int64)
+        lengths = np.diff(ptr)
+        optr = np.cumsum([0, *np.maximum(1, lengths - tv + 1)]).astype(np.int64)
+        scores = np.zeros(optr[-1])
         out = _rigid_kernel(sim, vec_ptr, seg, events, energy, ptr, shot_starts, shot_ids, cut_frames,
-                            video.activity.astype(np.float64), wv)  # fmt: skip
-        frames = [np.arange(tv) + int(o) for o in out[:, 1]]
+                            video.activity.astype(np.float64), wv, scores, optr)  # fmt: skip
+        fine = _fine_pass(video, tracks, w, scores, optr, hop) if _has_fine(video, tracks, w) else None
+        if fine is not None:
+            out[:, 0] = fine[:, 0]
+            out[:, 1] = fine[:, 1] * FINE_HOP / hop  # in grid frames, possibly fractional
+        frames = [np.arange(tv) + int(round(o)) for o in out[:, 1]]
     elif method == "dtw":
         energy_z = np.concatenate([_local_z(t.energy, tv) for t in tracks])
         path_frames = np.zeros((len(tracks), tv), dtype=np.int64)
@@ -297,13 +365,35 @@ def align(
     results = []
     for c, t in enumerate(tracks):
         score, start, content, sync, corr = out[c]
-        if method == "dtw" and np.isfinite(score):
-            sync, corr = _window_stats(video, t, int(start))
+        if (method == "dtw" or (fine is not None and c in with_path)) and np.isfinite(score):
+            sync, corr = _window_stats(video, t, int(round(start)))
+        events = fine[c, 2:5] if fine is not None else np.zeros(3)
         results.append(Alignment(
-            score=float(score), offset=float(start) * hop, content=float(content), sync=float(sync),
+            score=float(score), offset=round(float(start) * hop, 4), content=float(content), sync=float(sync),
             energy=float(corr), path=_shot_path(video, frames[c], hop, t.duration) if c in with_path else [],
+            onset=float(events[0]), metre=float(events[1]), accent=float(events[2]),
         ))  # fmt: skip
     return results
+
+
+def _has_fine(video: VideoSequence, tracks: list[MusicSequence], w: Weights) -> bool:
+    return bool(w.fine.any()) and all(t.onset is not None for t in tracks)
+
+
+def _fine_pass(video: VideoSequence, tracks, w: Weights, coarse: np.ndarray, optr: np.ndarray, hop: float):
+    """The event terms at every FINE_HOP offset, added to the coarse score of the nearest coarse offset."""
+    onset = np.concatenate([t.onset for t in tracks]).astype(np.float32)
+    metre = np.concatenate([t.metre for t in tracks]).astype(np.float32)
+    fptr = np.cumsum([0] + [len(t.onset) for t in tracks]).astype(np.int64)
+    n_video = max(1, int(np.ceil(video.duration / FINE_HOP - 1e-9)))
+    cut_idx = np.round(video.cut_times / FINE_HOP).astype(np.int64)
+    acc_idx = np.round(video.accent_times / FINE_HOP).astype(np.int64)
+    frame = 1.0 / max(1.0, video.frame_rate)  # the video's own precision
+    back, ahead = int(round(1.5 * frame / FINE_HOP)), int(round(0.5 * frame / FINE_HOP))
+    # Below about 24 fps an event's frame says little more than the coarse grid does: its terms fade out.
+    trust = float(np.clip((video.frame_rate - 8.0) / 16.0, 0.0, 1.0))
+    return fine_kernel(onset, metre, fptr, coarse, optr, cut_idx, acc_idx, video.accent_strengths.astype(np.float64),
+                       n_video, w.fine * trust, hop / FINE_HOP, back, ahead)  # fmt: skip
 
 
 def _shot_path(video: VideoSequence, frames: np.ndarray, hop: float, track_duration: float):

@@ -39,6 +39,8 @@ class TrackAnalysis:
     mode: str  # "major" or "minor"
     key_confidence: float
     mean_energy: float = 0.0  # mean of the energy curve, dB
+    onset_envelope: np.ndarray | None = None  # (frames,) spectral flux, 0..1 (float32), one per ``onset_hop``
+    onset_hop: float = 0.0  # seconds per onset-envelope frame (HOP / sr, about 23 ms)
 
 
 @dataclass
@@ -87,8 +89,18 @@ def analyze(y: np.ndarray, sr: int, *, spec: Spectra | None = None, energy_hop: 
     return TrackAnalysis(
         duration=round(duration, 3), tempo=round(tempo, 2), beats=_r(beats), downbeats=_r(downbeats),
         sections=sections, energy=energy, energy_hop=energy_hop, key=key, mode=mode, key_confidence=conf,
-        mean_energy=mean_energy,
+        mean_energy=mean_energy, onset_envelope=normalise_envelope(onset_env), onset_hop=HOP / sr,
     )  # fmt: skip
+
+
+def normalise_envelope(env: np.ndarray) -> np.ndarray:
+    """Onset strength ``(frames,)`` scaled to 0..1 by its 99th percentile, so tracks compare (float32).
+
+    The alignment matches a video's cuts and flashes against this curve at its full resolution.
+    """
+    env = np.asarray(env, dtype=np.float32)
+    top = float(np.percentile(env, 99)) if env.size else 0.0
+    return np.clip(env / top, 0.0, 1.0).astype(np.float32) if top > 1e-9 else np.zeros_like(env)
 
 
 def refine_onsets(times: np.ndarray, y: np.ndarray, sr: int, *, radius: float = 0.045, hop: int = 64) -> np.ndarray:

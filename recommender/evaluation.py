@@ -16,17 +16,33 @@ from pathlib import Path
 import numpy as np
 
 from recommender.alignment import MusicSequence, VideoSequence, Weights, align, music_sequence, video_sequence
+from recommender.analysis import TrackAnalysis
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
+VIDEO_VERSION = 1  # bump when what ``video_query`` computes changes (benchmarks cache queries by it)
+DEFAULT_VARIANTS = {"alignment": ("rigid", 1.0)}  # the web app's defaults (settings.STRUCTURE_WEIGHT)
 
 
 @dataclass
 class Entry:
-    """One catalog track: its clip-level vector and its alignment sequence."""
+    """One catalog track: its clip-level vector and what its alignment sequence is built from."""
 
     name: str
     vector: np.ndarray
-    sequence: MusicSequence
+    analysis: TrackAnalysis
+    spans: list[tuple[float, float]]  # downbeat-aligned segments, seconds
+    segment_vectors: np.ndarray  # (len(spans), D)
+
+    @property
+    def sequence(self) -> MusicSequence:
+        return track_sequence(self.analysis, self.spans, self.segment_vectors)
+
+
+def track_sequence(a: TrackAnalysis, spans, segment_vectors: np.ndarray) -> MusicSequence:
+    """A track's alignment sequence from its analysis, as the catalog builds it."""
+    return music_sequence(a.duration, spans, segment_vectors, downbeats=a.downbeats,
+                          section_starts=[s.start for s in a.sections[1:]], energy=a.energy, energy_hop=a.energy_hop,
+                          beats=a.beats, onset_envelope=a.onset_envelope, onset_hop=a.onset_hop)  # fmt: skip
 
 
 @dataclass
@@ -45,19 +61,18 @@ def music_entry(name: str, y: np.ndarray, sr: int, model) -> Entry:
     from recommender.segments import music_segments
 
     a = analyze(y, sr)
-    section_starts = [s.start for s in a.sections[1:]]
-    spans = music_segments(a.duration, a.downbeats, section_starts)
+    spans = music_segments(a.duration, a.downbeats, [s.start for s in a.sections[1:]])
     vec, seg_vecs = enc.embed_track(model.audio, enc.log_mel(y, sr), spans)
-    seq = music_sequence(a.duration, spans, seg_vecs, downbeats=a.downbeats, section_starts=section_starts,
-                         energy=a.energy, energy_hop=a.energy_hop)  # fmt: skip
-    return Entry(name, vec, seq)
+    return Entry(name, vec, a, spans, seg_vecs)
 
 
 def video_query(path: Path, model, truth: int, offset: float) -> Query:
     from recommender.video_analysis import analyze_video
 
     v = analyze_video(path, model=model)
-    seq = video_sequence(v.duration, v.shots, v.shot_vectors, activity=v.activity, activity_times=v.times)
+    seq = video_sequence(v.duration, v.shots, v.shot_vectors, activity=v.activity, activity_times=v.times,
+                         accent_times=v.accent_times, accent_strengths=v.accent_strengths,
+                         frame_rate=v.frame_rate)  # fmt: skip
     return Query(path.name, v.clip_vector, seq, truth, offset)
 
 
@@ -104,10 +119,11 @@ def _summary(ranks: Sequence[int], errors: Sequence[float] | None = None) -> dic
 
 
 def evaluate_modes(
-    entries: list[Entry], queries: list[Query], *, variants: dict[str, tuple[str, float]] | None = None,
+    entries: list[Entry], queries: list[Query], *, variants: dict[str, tuple[str, float | Weights]] | None = None,
     seed: int = 0,
 ) -> dict[str, dict[str, float]]:  # fmt: skip
-    """Global and alignment ranking side by side; ``variants`` maps a name to (method, structure weight)."""
+    """Global and alignment ranking side by side; ``variants`` maps a name to (method, structure weight or
+    the weights themselves)."""
     variants = variants or {"alignment": ("rigid", 0.5)}
     tracks = np.stack([e.vector for e in entries])
     seqs = [e.sequence for e in entries]
@@ -116,9 +132,10 @@ def evaluate_modes(
     ranks = [1 + int((row > row[q.truth]).sum()) for row, q in zip(sims, queries, strict=True)]
     results["global"] = _summary(ranks)
     for name, (method, structure) in variants.items():
+        weights = structure if isinstance(structure, Weights) else Weights.blend(structure)
         ranks, errors = [], []
         for q in queries:
-            found = align(q.sequence, seqs, method=method, weights=Weights.blend(structure), paths=0)
+            found = align(q.sequence, seqs, method=method, weights=weights, paths=0)
             scores = np.array([a.score for a in found])
             ranks.append(1 + int((scores > scores[q.truth]).sum()))
             errors.append(abs(found[q.truth].offset - q.offset))

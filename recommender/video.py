@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from recommender.media import MediaError, _open_av
+from recommender.rhythm import THUMB_WIDTH, FrameSignals, SignalRecorder
 
 SAMPLE_FPS = 4.0
 WIDTH = 96
@@ -30,6 +31,7 @@ class Frames:
     images: np.ndarray  # (n, h, w, 3) uint8 RGB
     duration: float  # seconds
     has_audio: bool
+    signals: FrameSignals | None = None  # every decoded frame's brightness, motion and colour change
 
 
 def _open_video(path: Path):
@@ -44,7 +46,10 @@ def _open_video(path: Path):
 
 
 def decode_frames(path: str | Path, *, fps: float = SAMPLE_FPS, width: int = WIDTH) -> Frames:
-    """Frames at ``fps`` (the decoded frame nearest each sample time), downscaled to ``width`` pixels wide."""
+    """Frames at ``fps`` (the decoded frame nearest each sample time), downscaled to ``width`` pixels wide.
+
+    Every frame is decoded anyway, so each also gives its full-rate rhythm signals (``recommender.rhythm``).
+    """
     path = Path(path)
     import av
 
@@ -53,12 +58,17 @@ def decode_frames(path: str | Path, *, fps: float = SAMPLE_FPS, width: int = WID
         stream.thread_type = "AUTO"
         has_audio = bool(container.streams.audio)
         height = max(2, int(round(width * stream.codec_context.height / max(1, stream.codec_context.width) / 2)) * 2)
+        thumb_h = max(2, int(round(height * THUMB_WIDTH / width / 2)) * 2)
         times: list[float] = []
         images: list[np.ndarray] = []
+        recorder = SignalRecorder()
         next_t = 0.0
         try:
             for frame in container.decode(stream):
-                if frame.time is None or frame.time + 1e-6 < next_t:
+                if frame.time is None:
+                    continue
+                recorder.add(frame.time, frame.reformat(width=THUMB_WIDTH, height=thumb_h, format="rgb24").to_ndarray())
+                if frame.time + 1e-6 < next_t:
                     continue
                 images.append(frame.reformat(width=width, height=height, format="rgb24").to_ndarray())
                 times.append(float(frame.time))
@@ -69,7 +79,7 @@ def decode_frames(path: str | Path, *, fps: float = SAMPLE_FPS, width: int = WID
         duration = float(container.duration / 1e6) if container.duration else (times[-1] if times else 0.0)
     if not images:
         raise MediaError(f"{path.name}: no video frames could be decoded")
-    return Frames(np.array(times), np.stack(images), duration, has_audio)
+    return Frames(np.array(times), np.stack(images), duration, has_audio, recorder.result())
 
 
 def frame_features(images: np.ndarray) -> np.ndarray:

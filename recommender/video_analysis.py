@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from recommender.rhythm import accents, refine_cuts
 from recommender.shots import detect_shots
 from recommender.video import FEATURE_NAMES, decode_frames, frame_features
 
@@ -27,6 +28,10 @@ class VideoAnalysis:
     features: np.ndarray  # (n, N_FEATURES) per sampled frame, for the cross-modal model
     clip_vector: np.ndarray | None = None  # (dim,) unit, when a model is given
     shot_vectors: np.ndarray | None = None  # (len(shots), dim)
+    cut_times: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (k,) s, the exact frame of each cut
+    accent_times: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (a,) s, flashes and motion accents
+    accent_strengths: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (a,) 0..1
+    frame_rate: float = 0.0  # frames per second of the decoded video
     extra: dict = field(default_factory=dict)
 
 
@@ -53,21 +58,27 @@ def analyze_video(
     report(0.5, f"decoded {len(frames.images)} frames")
     shots = detect_shots(frames.images, frames.times, duration=frames.duration)
     report(0.65, f"{len(shots.spans)} shots")
+    cut_times = refine_cuts(frames.signals, shots.boundaries)
+    accent_times, accent_strengths = accents(frames.signals, cut_times)
+    edges = [0.0, *cut_times.tolist(), frames.duration]
+    spans = [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
     feats = frame_features(frames.images)
-    idx = np.clip(np.searchsorted(frames.times, [s for s, _ in shots.spans], side="left"), 0, len(frames.times) - 1)
-    ends = np.clip(np.searchsorted(frames.times, [e for _, e in shots.spans], side="left"), 1, len(frames.times))
+    idx = np.clip(np.searchsorted(frames.times, [s for s, _ in spans], side="left"), 0, len(frames.times) - 1)
+    ends = np.clip(np.searchsorted(frames.times, [e for _, e in spans], side="left"), 1, len(frames.times))
     colours = []
     for a, b in zip(idx, ends, strict=True):
         mean = frames.images[a : max(a + 1, b)].reshape(-1, 3).mean(axis=0)
         colours.append("#" + "".join(f"{int(c):02x}" for c in mean))
     result = VideoAnalysis(
-        duration=frames.duration, shots=shots.spans, shot_colours=colours, times=frames.times,
+        duration=frames.duration, shots=spans, shot_colours=colours, times=frames.times,
         activity=activity_curve(feats), features=feats, extra={"has_audio": frames.has_audio},
+        cut_times=cut_times, accent_times=accent_times, accent_strengths=accent_strengths,
+        frame_rate=frames.signals.fps,
     )  # fmt: skip
     report(0.8, "described frames")
     if model is not None:
         from recommender.models.crossmodal import embed_video_spans
 
-        result.clip_vector, result.shot_vectors = embed_video_spans(model, feats, shots.spans, device=device)
+        result.clip_vector, result.shot_vectors = embed_video_spans(model, feats, spans, device=device)
         report(1.0, "embedded")
     return result

@@ -71,6 +71,9 @@ class Track(JobTarget):
     energy = models.JSONField(default=list, blank=True)
     energy_hop = models.FloatField(default=0.5)
     waveform = models.JSONField(default=list, blank=True, help_text="peak amplitude per pixel column")
+    onset_envelope = models.BinaryField(null=True, blank=True, editable=False,
+                                        help_text="onset strength 0..1, float16, one value per onset_hop")  # fmt: skip
+    onset_hop = models.FloatField(default=0.0, help_text="seconds per onset-envelope value (about 23 ms)")
     # Embeddings
     embedding = vector_field()
     embedding_model = models.CharField(max_length=64, blank=True, default="")
@@ -92,6 +95,12 @@ class Track(JobTarget):
     @property
     def vector(self) -> np.ndarray | None:
         return from_bytes(self.embedding)
+
+    @property
+    def onsets(self) -> np.ndarray | None:
+        """The onset envelope ``(frames,)`` float32, or None for a track analysed before it was kept."""
+        raw = self.onset_envelope
+        return None if not raw else np.frombuffer(bytes(raw), dtype=np.float16).astype(np.float32)
 
 
 class Section(models.Model):

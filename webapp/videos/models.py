@@ -37,6 +37,8 @@ class Video(JobTarget):
     shot_colours = models.JSONField(default=list, blank=True)
     activity = models.JSONField(default=list, blank=True, help_text="picture energy, one value per activity_hop")
     activity_hop = models.FloatField(default=0.25)
+    cut_times = models.JSONField(default=list, blank=True, help_text="seconds: the exact frame of each cut")
+    accents = models.JSONField(default=list, blank=True, help_text="[s, 0..1] flashes, motion accents")
     tags = models.JSONField(default=dict, blank=True, help_text="context tag → probability, from its neighbours")
     xm_embedding = vector_field(help_text="video branch of the cross-modal model, whole clip")
     shot_embeddings = vector_field(help_text="one shared-space vector per shot, float32 (len(shots), dim)")

@@ -66,7 +66,7 @@ class VideoUploadSerializer(serializers.Serializer):
 class RecommendationSerializer(serializers.Serializer):
     track = TrackSerializer()
     score = RoundedFloatField(decimals=4)
-    offset_seconds = RoundedFloatField(decimals=2, help_text="where in the track the video starts")
+    offset_seconds = RoundedFloatField(decimals=3, help_text="where in the track the video starts (to the frame)")
     content = RoundedFloatField(
         decimals=4, allow_null=True, help_text="mean cosine of shots and segments along the path"
     )
@@ -74,6 +74,15 @@ class RecommendationSerializer(serializers.Serializer):
         decimals=4, allow_null=True, help_text="share of cuts on downbeats / section changes, above chance"
     )
     energy = RoundedFloatField(decimals=4, allow_null=True, help_text="correlation of picture activity and loudness")
+    onset = RoundedFloatField(
+        decimals=3, required=False, help_text="cuts on the music's onsets at 25 ms: z-score against other offsets"
+    )
+    metre = RoundedFloatField(
+        decimals=3, required=False, help_text="cuts on beats, downbeats and section starts at 25 ms: z-score"
+    )
+    accent = RoundedFloatField(
+        decimals=3, required=False, help_text="flashes and motion accents on the music's onsets: z-score"
+    )
     path = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField()),
         help_text="[video seconds, track seconds] at each shot start and at the end",

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
-from recommender.alignment import Alignment, MusicSequence, Weights, align, music_sequence, video_sequence
+from recommender.alignment import Alignment, MusicSequence, Weights, align, load_weights, music_sequence, video_sequence
 from recommender.media import MediaError
 from recommender.video import VideoInfo, probe_video
 from webapp.catalog.indexes import visible_neighbours, xm_section_index, xm_track_index
@@ -86,15 +86,18 @@ def candidates(video: Video, tracks, *, limit: int) -> dict[int, float]:
 
 @lru_cache(maxsize=20_000)
 def _music_sequence(track_id: int, version: float) -> MusicSequence | None:
-    row = Track.objects.filter(pk=track_id).values("duration", "segments", "xm_segments", "downbeats", "energy",
-                                                   "energy_hop").first()  # fmt: skip
+    fields = ("duration", "segments", "xm_segments", "downbeats", "energy", "energy_hop", "beats", "onset_envelope",
+              "onset_hop")  # fmt: skip
+    row = Track.objects.filter(pk=track_id).values(*fields).first()
     if row is None or not row["segments"] or row["xm_segments"] is None:
         return None
     vectors = np.frombuffer(bytes(row["xm_segments"]), dtype=np.float32).reshape(len(row["segments"]), -1)
     sections = Section.objects.filter(track_id=track_id).order_by("index").values_list("start", flat=True)
+    onsets = None if not row["onset_envelope"] else np.frombuffer(bytes(row["onset_envelope"]), dtype=np.float16)
     return music_sequence(row["duration"], [tuple(s) for s in row["segments"]], vectors,
                           downbeats=row["downbeats"], section_starts=list(sections)[1:], energy=row["energy"],
-                          energy_hop=row["energy_hop"])  # fmt: skip
+                          energy_hop=row["energy_hop"], beats=row["beats"], onset_hop=row["onset_hop"],
+                          onset_envelope=onsets)  # fmt: skip
 
 
 def music_sequences(track_ids) -> dict[int, MusicSequence]:
@@ -110,8 +113,10 @@ def music_sequences(track_ids) -> dict[int, MusicSequence]:
 
 def video_seq(video: Video):
     times = np.arange(len(video.activity)) * video.activity_hop
+    accents = np.asarray(video.accents or [], dtype=float).reshape(-1, 2)
     return video_sequence(video.duration or 0.0, [tuple(s) for s in video.shots], video.shot_vectors,
-                          activity=np.asarray(video.activity), activity_times=times)  # fmt: skip
+                          activity=np.asarray(video.activity), activity_times=times, accent_times=accents[:, 0],
+                          accent_strengths=accents[:, 1], frame_rate=video.fps or 25.0)  # fmt: skip
 
 
 def recommend(video: Video, tracks, *, mode: str, k: int, structure: float | None = None,
@@ -128,7 +133,7 @@ def recommend(video: Video, tracks, *, mode: str, k: int, structure: float | Non
     ids = [i for i in found if i in seqs]
     weight = settings.STRUCTURE_WEIGHT if structure is None else structure
     results = align(video_seq(video), [seqs[i] for i in ids], method=method or settings.ALIGNMENT_METHOD, paths=k,
-                    weights=Weights.blend(weight))  # fmt: skip
+                    weights=Weights.blend(weight, load_weights()))  # fmt: skip
     order = sorted(range(len(ids)), key=lambda c: -results[c].score)[:k]
     tracks = Track.objects.in_bulk([ids[c] for c in order])
     return [Recommendation(tracks[ids[c]], results[c].score, results[c].offset, results[c]) for c in order]

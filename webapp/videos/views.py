@@ -122,6 +122,8 @@ class VideoViewSet(
             "content": None if r.alignment is None else r.alignment.content,
             "sync": None if r.alignment is None else r.alignment.sync,
             "energy": None if r.alignment is None else r.alignment.energy,
+            **({} if r.alignment is None else {"onset": r.alignment.onset, "metre": r.alignment.metre,
+                                               "accent": r.alignment.accent}),
             "path": [] if r.alignment is None else [list(p) for p in r.alignment.path],
         } for r in recs]  # fmt: skip
         return Response(RecommendationSerializer(data, many=True, context={"request": request}).data)

@@ -1,0 +1,229 @@
+"""Silent music videos edited from real photographs to excerpts of real music, as editors cut them.
+
+The benchmark's queries. Every video draws its own editing habits: what it cuts on (downbeats, every other
+bar, beats, section changes, strong onsets, or nothing musical), how often it strays off the grid, whether
+it flashes or punches in on onsets, whether brightness follows loudness, how the camera moves inside a shot.
+Where the music is, is found by an analysis that is *not* Segue's own (librosa's defaults: its beat
+tracker, low-band energy for the bar phase, agglomerative segmentation), so the benchmark does not reward
+Segue for agreeing with itself.
+
+Set "A" is the habits family used while developing; set "B" draws habits nobody tuned on: dissolves instead
+of cuts, 24 fps, cutting a frame or two early, long shots, handheld shake, fades to black, another codec.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+SR = 22050
+
+
+@dataclass
+class MusicEvents:
+    """Where the music is, by an analysis independent of Segue's (seconds, in the full track)."""
+
+    beats: np.ndarray
+    downbeats: np.ndarray
+    sections: np.ndarray
+    onsets: np.ndarray  # strong onsets only
+    loud_times: np.ndarray
+    loudness: np.ndarray  # z-scored RMS (dB)
+
+
+def music_events(y: np.ndarray, sr: int = SR) -> MusicEvents:
+    import librosa
+
+    hop = 512
+    env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop)
+    _, beats = librosa.beat.beat_track(onset_envelope=env, sr=sr, hop_length=hop)
+    beat_t = librosa.frames_to_time(beats, sr=sr, hop_length=hop)
+    low = librosa.feature.rms(y=librosa.effects.preemphasis(y, coef=-0.95), hop_length=hop)[0]  # low-pass tilt
+    if len(beats) >= 8:
+        phase = int(np.argmax([low[np.clip(beats[p::4], 0, len(low) - 1)].mean() for p in range(4)]))
+        down_t = beat_t[phase::4]
+    else:
+        down_t = beat_t
+    chroma = librosa.feature.chroma_cqt(y=y, sr=sr, hop_length=hop * 4)
+    mfcc = librosa.feature.mfcc(y=y, sr=sr, hop_length=hop * 4, n_mfcc=13)
+    feats = np.vstack([librosa.util.normalize(chroma, axis=0), librosa.util.normalize(mfcc, axis=0)])
+    k = max(2, int(len(y) / sr / 25))
+    bounds = librosa.segment.agglomerative(feats, k)
+    sec_t = librosa.frames_to_time(bounds, sr=sr, hop_length=hop * 4)[1:]
+    if len(down_t):
+        sec_t = np.unique(down_t[np.argmin(np.abs(down_t[None, :] - sec_t[:, None]), axis=1)])
+    onset_f = librosa.onset.onset_detect(onset_envelope=env, sr=sr, hop_length=hop)
+    strong = onset_f[env[onset_f] >= np.quantile(env[onset_f], 0.6)] if len(onset_f) else onset_f
+    rms = librosa.feature.rms(y=y, hop_length=hop)[0]
+    db = 20 * np.log10(rms + 1e-5)
+    return MusicEvents(beat_t, down_t, sec_t, librosa.frames_to_time(strong, sr=sr, hop_length=hop),
+                       librosa.frames_to_time(np.arange(len(db)), sr=sr, hop_length=hop),
+                       (db - db.mean()) / (db.std() + 1e-9))  # fmt: skip
+
+
+@dataclass
+class Habits:
+    grid: str  # downbeat, bar2, beat2, section, onset, free
+    on_grid: float  # chance that a grid event is cut on
+    off_grid_rate: float  # extra cuts per second at random times
+    min_shot: float  # seconds
+    early_frames: int  # editors who cut a frame or two before the beat
+    flash: str  # none, onset, beat
+    flash_gain: float
+    punch: bool  # zoom punch on downbeats
+    follow: float  # brightness follows loudness, 0..1
+    camera: float  # camera move speed
+    shake: float  # handheld shake, pixels
+    dissolve: float  # seconds of cross-dissolve at each cut (0: hard cut)
+    fade: bool  # fade in from / out to black
+    fps: float
+    codec: str
+
+
+def draw_habits(rng: np.random.Generator, family: str) -> Habits:
+    if family == "A":
+        return Habits(
+            grid=str(rng.choice(["downbeat", "bar2", "beat2", "section", "onset", "downbeat", "free"])),
+            on_grid=float(rng.uniform(0.4, 1.0)), off_grid_rate=float(rng.choice([0.0, rng.uniform(0.02, 0.15)])),
+            min_shot=float(rng.uniform(0.4, 1.5)), early_frames=0, flash=str(rng.choice(["none", "onset", "beat"])),
+            flash_gain=float(rng.uniform(0.1, 0.4)), punch=bool(rng.random() < 0.3),
+            follow=float(rng.choice([0.0, rng.uniform(0.2, 1.0)])), camera=float(rng.uniform(0.0, 1.0)), shake=0.0,
+            dissolve=0.0, fade=False, fps=float(rng.choice([25.0, 30.0])), codec="libx264",
+        )  # fmt: skip
+    return Habits(
+        grid=str(rng.choice(["downbeat", "bar2", "section", "beat2", "free"])), on_grid=float(rng.uniform(0.3, 0.9)),
+        off_grid_rate=float(rng.uniform(0.0, 0.2)), min_shot=float(rng.uniform(1.0, 3.0)),
+        early_frames=int(rng.integers(0, 3)), flash=str(rng.choice(["none", "none", "onset"])),
+        flash_gain=float(rng.uniform(0.05, 0.2)), punch=False, follow=float(rng.uniform(0.0, 0.6)),
+        camera=float(rng.uniform(0.3, 1.5)), shake=float(rng.uniform(0.0, 3.0)),
+        dissolve=float(rng.choice([0.0, rng.uniform(0.15, 0.6)])), fade=bool(rng.random() < 0.5),
+        fps=float(rng.choice([24.0, 25.0, 29.97])), codec=str(rng.choice(["libx264", "mpeg4", "libvpx"])),
+    )  # fmt: skip
+
+
+def cut_times(ev: MusicEvents, h: Habits, rng: np.random.Generator, start: float, seconds: float) -> list[float]:
+    """Cut times in the video (seconds from its start)."""
+    grid = {
+        "downbeat": ev.downbeats, "bar2": ev.downbeats[:: 2], "beat2": ev.beats[:: 2], "onset": ev.onsets,
+        "section": np.concatenate([ev.sections, ev.downbeats[:: 4]]), "free": np.zeros(0),
+    }[h.grid]  # fmt: skip
+    grid = np.asarray(grid) - start
+    chosen = [t for t in grid if 0 < t < seconds and rng.random() < h.on_grid]
+    chosen += [t for t in ev.sections - start if 0 < t < seconds and rng.random() < 0.8]
+    n_free = rng.poisson(h.off_grid_rate * seconds + (0.35 * seconds if h.grid == "free" else 0.0))
+    chosen += rng.uniform(0, seconds, n_free).tolist()
+    out: list[float] = []
+    for t in sorted(chosen):
+        t = t - h.early_frames / h.fps
+        if t - (out[-1] if out else 0.0) >= h.min_shot and seconds - t >= 0.3:
+            out.append(float(t))
+    return out
+
+
+def _decay(times: np.ndarray, t: float, tau: float) -> float:
+    i = np.searchsorted(times, t + 1e-9) - 1
+    return float(np.exp(-(t - times[i]) / tau)) if i >= 0 else 0.0
+
+
+def render_video(
+    path: Path, photos: list[np.ndarray], ev: MusicEvents, h: Habits, rng: np.random.Generator, *, start: float,
+    seconds: float, size: tuple[int, int] = (480, 270),
+) -> list[float]:  # fmt: skip
+    """Write the silent video to ``path``; returns its cut times."""
+    import av
+    import cv2
+
+    cuts = cut_times(ev, h, rng, start, seconds)
+    edges = [0.0, *cuts, seconds]
+    shots = []
+    for _ in range(len(edges) - 1):
+        img = photos[int(rng.integers(len(photos)))]
+        z0, z1 = rng.uniform(1.0, 1.1), rng.uniform(1.0, 1.1) + h.camera * rng.uniform(-0.1, 0.25)
+        p0, p1 = rng.uniform(-0.5, 0.5, 2), rng.uniform(-0.5, 0.5, 2) * h.camera
+        shots.append((img, z0, max(1.0, z1), p0, p1))
+    w, hgt = size
+    onsets = ev.onsets if h.flash == "onset" else ev.beats
+    n = int(round(seconds * h.fps))
+    walk = np.cumsum(rng.standard_normal((n, 2)), axis=0) * h.shake * 0.3
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(h.codec, rate=_rate(h.fps))
+        stream.width, stream.height, stream.pix_fmt = w, hgt, "yuv420p"
+        if h.codec == "libx264":
+            stream.options = {"preset": "veryfast", "crf": "23"}
+        else:
+            stream.bit_rate = 2_000_000
+        for f in range(n):
+            t = f / h.fps
+            k = int(np.searchsorted(edges, t, side="right") - 1)
+            frame = _shot_frame(shots[k], edges, k, t, size, walk[f], h, ev, start)
+            if h.dissolve > 0 and k > 0 and t - edges[k] < h.dissolve:
+                a = (t - edges[k]) / h.dissolve
+                prev = _shot_frame(shots[k - 1], edges, k - 1, t, size, walk[f], h, ev, start)
+                frame = cv2.addWeighted(frame, a, prev, 1 - a, 0)
+            gain = 1.0 + h.follow * 0.2 * float(np.interp(start + t, ev.loud_times, ev.loudness))
+            if h.flash != "none":
+                gain += h.flash_gain * _decay(onsets - start, t, 0.08)
+            if h.fade:
+                gain *= min(1.0, t / 0.8, (seconds - t) / 0.8)
+            frame = np.clip(frame.astype(np.float32) * max(0.0, gain), 0, 255).astype(np.uint8)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        out.mux(stream.encode())
+    return cuts
+
+
+def _rate(fps: float):
+    from fractions import Fraction
+
+    return Fraction(30000, 1001) if abs(fps - 29.97) < 0.01 else Fraction(int(fps))
+
+
+def _shot_frame(shot, edges, k, t, size, shake, h: Habits, ev: MusicEvents, start: float) -> np.ndarray:
+    import cv2
+
+    img, z0, z1, p0, p1 = shot
+    u = (t - edges[k]) / max(1e-6, edges[k + 1] - edges[k])
+    zoom = z0 + (z1 - z0) * u
+    if h.punch:
+        zoom += 0.08 * _decay(ev.downbeats - start, t, 0.12)
+    pan = p0 + (p1 - p0) * u
+    ih, iw = img.shape[:2]
+    w, hgt = size
+    scale = max(w / iw, hgt / ih) * zoom
+    cx = iw / 2 + pan[0] * (iw - w / scale) / 2 + shake[0] / scale
+    cy = ih / 2 + pan[1] * (ih - hgt / scale) / 2 + shake[1] / scale
+    m = np.array([[scale, 0, w / 2 - scale * cx], [0, scale, hgt / 2 - scale * cy]], dtype=np.float32)
+    return cv2.warpAffine(img, m, (w, hgt), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+def load_photos(paths: list[Path], *, longest: int = 960) -> list[np.ndarray]:
+    """Real photographs, downscaled once (RGB)."""
+    import cv2
+
+    out = []
+    for p in paths:
+        img = cv2.imread(str(p), cv2.IMREAD_COLOR)
+        if img is None or min(img.shape[:2]) < 200:
+            continue
+        s = longest / max(img.shape[:2])
+        if s < 1:
+            img = cv2.resize(img, (int(img.shape[1] * s), int(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
+        out.append(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+    return out
+
+
+def make_query(
+    path: Path, y: np.ndarray, ev: MusicEvents, photos: list[np.ndarray], family: str, rng: np.random.Generator,
+    *, track: str,
+) -> dict:  # fmt: skip
+    """One query video with its sidecar (track, true start, habits, cuts)."""
+    seconds = float(rng.uniform(20.0, 40.0))
+    duration = len(y) / SR
+    start = float(rng.uniform(0.0, max(0.0, duration - seconds - 0.5)))
+    h = draw_habits(rng, family)
+    cuts = render_video(path, photos, ev, h, rng, start=start, seconds=seconds)
+    meta = {"track": track, "start": round(start, 4), "seconds": round(seconds, 3), "cuts": cuts, "habits": asdict(h)}
+    path.with_suffix(".json").write_text(json.dumps(meta))
+    return meta

@@ -1,0 +1,129 @@
+"""Visual rhythm at the video's full frame rate: exact cut frames, flashes and motion accents.
+
+Shots are found on a few sampled frames per second (``recommender.shots``), which places a cut only to
+within a quarter of a second; an editor cuts on the frame. While the video is decoded once, every frame
+also gives three cheap numbers from a tiny thumbnail: brightness, motion (mean absolute change from the
+previous frame) and a colour-histogram change. From them come the moments a viewer feels as beats
+("visual rhythm", Davis & Agrawala, SIGGRAPH 2018): the exact frame of each cut, and accents where the
+picture flashes or its motion suddenly starts or changes (impacts, zoom punches), which the alignment
+matches against the music's onsets at its own resolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from recommender.shots import colour_histogram
+
+THUMB_WIDTH = 48
+
+
+@dataclass
+class FrameSignals:
+    """Per decoded frame ``(n,)``: time (s), brightness 0..1, motion 0..1, colour change 0..1."""
+
+    times: np.ndarray
+    brightness: np.ndarray
+    motion: np.ndarray
+    change: np.ndarray
+
+    @property
+    def fps(self) -> float:
+        return float(1.0 / np.median(np.diff(self.times))) if len(self.times) > 1 else 25.0
+
+
+class SignalRecorder:
+    """Accumulates the signals frame by frame during the one decode (thumbnails ``(h, w, 3)`` uint8 RGB)."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.rows: list[tuple[float, float, float]] = []
+        self._prev_gray: np.ndarray | None = None
+        self._prev_hist: np.ndarray | None = None
+
+    def add(self, t: float, thumb: np.ndarray) -> None:
+        img = thumb.astype(np.float32)
+        gray = img @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        hist = colour_histogram(thumb)  # the shot detector's own measure, so both agree on what a cut is
+        motion = 0.0 if self._prev_gray is None else float(np.abs(gray - self._prev_gray).mean() / 255.0)
+        change = 0.0 if self._prev_hist is None else float(np.abs(hist - self._prev_hist).sum() / 1.5)
+        self.times.append(float(t))
+        self.rows.append((float(gray.mean() / 255.0), motion, change))
+        self._prev_gray, self._prev_hist = gray, hist
+
+    def result(self) -> FrameSignals:
+        rows = np.array(self.rows, dtype=np.float64).reshape(-1, 3)
+        return FrameSignals(np.array(self.times), rows[:, 0], rows[:, 1], rows[:, 2])
+
+
+def refine_cuts(signals: FrameSignals, boundaries, *, radius: float = 0.3) -> np.ndarray:
+    """Each coarse cut time moved to the exact frame where the new shot begins (seconds, ``(k,)``).
+
+    The frame with the largest colour change within ``radius`` seconds is the first frame of the new shot
+    (a dissolve has no such frame: its strongest step is kept).
+    """
+    t = signals.times
+    score = signals.change
+    out = []
+    for b in np.asarray(boundaries, dtype=float):
+        lo, hi = np.searchsorted(t, b - radius), np.searchsorted(t, b + radius)
+        if hi - lo < 1:
+            out.append(float(b))
+            continue
+        j = lo + int(np.argmax(score[lo:hi]))
+        out.append(float(t[j]))
+    return np.unique(np.array(out, dtype=float))
+
+
+def _excess(x: np.ndarray, floor: float) -> np.ndarray:
+    """How far ``x`` stands above its typical level, in units of its spread, never below an absolute ``floor``.
+
+    Frame-to-frame noise (compression, whole-pixel pans) is small but regular; an accent must beat both it
+    and a change a viewer could see at all.
+    """
+    med = float(np.median(x))
+    spread = max(floor, med + 4.0 * 1.4826 * float(np.median(np.abs(x - med))))
+    return x / spread
+
+
+def accents(
+    signals: FrameSignals, cuts=(), *, guard: float = 0.12, threshold: float = 1.0, min_gap: float = 0.1,
+    flash_floor: float = 0.025, motion_floor: float = 0.015,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Visual accents: times (s) and strengths 0..1 ``(k,)`` of flashes and sudden motion, away from cuts.
+
+    A flash is brightness rising above its last few frames; a motion accent is motion jumping above its
+    previous frames (a start, a punch-in, an impact). Each is measured against its own typical level and
+    an absolute floor (``flash_floor`` of full brightness, ``motion_floor`` of mean pixel change); peaks
+    above ``threshold`` at least ``guard`` s from a cut become accents (a cut is an event of its own).
+    """
+    t = signals.times
+    n = len(t)
+    if n < 5:
+        return np.zeros(0), np.zeros(0)
+    b = signals.brightness
+    recent = np.maximum.reduce([np.roll(b, k) for k in (1, 2, 3)])
+    rise = np.maximum(0.0, b - recent)
+    rise[:3] = 0.0
+    m = signals.motion
+    jump = np.maximum(0.0, m - np.maximum(np.roll(m, 1), np.roll(m, 2)))
+    jump[:2] = 0.0
+    curve = np.maximum(_excess(rise, flash_floor), _excess(jump, motion_floor))
+    cuts = np.asarray(cuts, dtype=float)
+    near_cut = np.zeros(n, dtype=bool)
+    for c in cuts:
+        near_cut |= np.abs(t - c) <= guard
+    is_peak = (curve >= np.roll(curve, 1)) & (curve >= np.roll(curve, -1)) & (curve >= threshold) & ~near_cut
+    is_peak[[0, -1]] = False
+    times, strengths = [], []
+    for i in np.flatnonzero(is_peak):
+        if times and t[i] - times[-1] < min_gap:
+            if curve[i] > strengths[-1]:
+                times[-1], strengths[-1] = float(t[i]), float(curve[i])
+            continue
+        times.append(float(t[i]))
+        strengths.append(float(curve[i]))
+    s = np.array(strengths)
+    return np.array(times), np.minimum(s / (4.0 * threshold), 1.0)
