@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
+from recommender import passages
 from recommender.index import VectorIndex, set_search_params
 from webapp.catalog.models import Section, Track, TrackState
 
@@ -58,6 +59,22 @@ def xm_section_index() -> VectorIndex:
     return MappedIndex(settings.INDEX_DIR / "xm_sections.faiss", dim=DIM, factory=settings.INDEX_FACTORY_SECTIONS)
 
 
+# Short passages (2 s of chroma + MFCC) of every track: where a reference excerpt comes from (search.py).
+@lru_cache(maxsize=1)
+def passage_index() -> VectorIndex:
+    factory = getattr(settings, "INDEX_FACTORY_PASSAGES", "Flat")
+    return MappedIndex(settings.INDEX_DIR / "passages.faiss", dim=passages.DIM, factory=factory)
+
+
+def track_passages(track: Track) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, unit vectors) of a track's passages; none for a track analysed before passages were kept."""
+    blocks = track.passage_blocks
+    if blocks is None or len(blocks) < passages.SPAN:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, passages.DIM), dtype=np.float32)
+    vecs = passages.passage_vectors(blocks)
+    return passages.passage_ids(track.pk, len(vecs)), vecs
+
+
 def _vectors(rows) -> tuple[np.ndarray, np.ndarray]:
     rows = [(pk, blob) for pk, blob in rows if blob is not None]
     if not rows:
@@ -84,11 +101,16 @@ def index_track(track: Track) -> None:
         ids, vecs = _vectors(track.sections.values_list("pk", field))
         if len(ids):
             index.upsert(ids, vecs)
+    ids, vecs = track_passages(track)
+    if len(ids):
+        passage_index().upsert(ids, vecs)
 
 
-def unindex_track(track_id: int, section_ids: list[int]) -> None:
+def unindex_track(track_id: int, section_ids: list[int], passage_count: int = 0) -> None:
     for index, _ in _track_indexes():
         index.remove(np.array([track_id]))
+    if passage_count:
+        passage_index().remove(passages.passage_ids(track_id, passage_count))
     if section_ids:
         for index, _ in _section_indexes():
             index.remove(np.array(section_ids))
@@ -102,6 +124,11 @@ def rebuild_indexes() -> tuple[int, int]:
         index.rebuild(*_vectors(tracks.values_list("pk", field)))
     for index, field in _section_indexes():
         index.rebuild(*_vectors(sections.values_list("pk", field)))
+    parts = [track_passages(t) for t in tracks.exclude(passages=None).only("pk", "passages")]
+    passage_index().rebuild(
+        np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64),
+        np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, passages.DIM), dtype=np.float32),
+    )
     return tracks.exclude(embedding=None).count(), sections.exclude(embedding=None).count()
 
 

@@ -71,6 +71,10 @@ class Track(JobTarget):
     energy = models.JSONField(default=list, blank=True)
     energy_hop = models.FloatField(default=0.5)
     waveform = models.JSONField(default=list, blank=True, help_text="peak amplitude per pixel column")
+    passages = models.BinaryField(null=True, blank=True, editable=False,
+                                  help_text="chroma + MFCC per 0.5-s block, float16 (blocks, 24)")  # fmt: skip
+    highlight_start = models.FloatField(null=True, blank=True, help_text="the highlight (chorus) span, seconds")
+    highlight_end = models.FloatField(null=True, blank=True)
     onset_envelope = models.BinaryField(null=True, blank=True, editable=False,
                                         help_text="onset strength 0..1, float16, one value per onset_hop")  # fmt: skip
     onset_hop = models.FloatField(default=0.0, help_text="seconds per onset-envelope value (about 23 ms)")
@@ -95,6 +99,12 @@ class Track(JobTarget):
     @property
     def vector(self) -> np.ndarray | None:
         return from_bytes(self.embedding)
+
+    @property
+    def passage_blocks(self) -> np.ndarray | None:
+        """Block features ``(blocks, 24)`` float32 (recommender.passages), or None before they were kept."""
+        raw = self.passages
+        return None if not raw else np.frombuffer(bytes(raw), dtype=np.float16).astype(np.float32).reshape(-1, 24)
 
     @property
     def onsets(self) -> np.ndarray | None:

@@ -39,7 +39,7 @@ class TrackSerializer(StrictInputMixin, serializers.ModelSerializer):
         model = Track
         fields = [
             "id", "title", "artist", "state", "error", "duration", "tempo", "key", "mode", "loudness", "shared",
-            "public", "mine", "tags", "sections", "audio_url", "job", "created_at",
+            "public", "mine", "tags", "sections", "highlight_start", "highlight_end", "audio_url", "job", "created_at",
         ]  # fmt: skip
         read_only_fields = [f for f in fields if f not in ("title", "artist", "public")]
 
@@ -118,6 +118,33 @@ class TagSerializer(StrictInputMixin, serializers.Serializer):
 class SimilarTrackSerializer(serializers.Serializer):
     score = RoundedFloatField(decimals=4)
     track = TrackSerializer()
+
+
+class SectionSearchSerializer(serializers.Serializer):
+    """A reference: an audio file (multipart `file`), or a span of a catalog track (`track`, `start`, `end`)."""
+
+    file = serializers.FileField(required=False, help_text="an audio file; analysed in memory, never stored")
+    track = serializers.IntegerField(required=False, min_value=1, help_text="or a catalog track you can see…")
+    start = serializers.FloatField(required=False, min_value=0, default=0.0, help_text="…from (s)")
+    end = serializers.FloatField(required=False, min_value=0, help_text="…to (s; default start + 10)")
+    k = serializers.IntegerField(required=False, default=10, min_value=1, max_value=50, help_text="how many")
+
+    def validate(self, data):
+        if ("file" in data) == ("track" in data):
+            raise serializers.ValidationError("give either a `file` or a `track` (with `start` and `end`)")
+        if "track" in data:
+            data.setdefault("end", data["start"] + 10.0)
+            if data["end"] - data["start"] < 3.0:
+                raise serializers.ValidationError({"end": "the span must last at least 3 s"})
+        return data
+
+
+class SectionMatchSerializer(serializers.Serializer):
+    track = TrackSerializer()
+    start = serializers.FloatField(help_text="where the match starts in the track, s")
+    end = serializers.FloatField(help_text="s")
+    score = RoundedFloatField(decimals=4, help_text="0–1: the share of the reference's passages that agree")
+    section = SectionSerializer(allow_null=True, help_text="the track's section the match starts in")
 
 
 # --- query parameters that are not filters (webapp/catalog/filters.py has those) ------------------------------------

@@ -9,11 +9,14 @@ from django.utils import timezone
 
 from recommender.analysis import analyze, spectra
 from recommender.device import get_device
+from recommender.highlights import highlight
 from recommender.media import ANALYSIS_SR, MediaError, load_audio, waveform_peaks
 from recommender.models.registry import ModelMissing, audio_encoder, crossmodal
+from recommender.passages import block_features
 from webapp.catalog.indexes import index_track
 from webapp.catalog.models import Section, Track, TrackState, to_bytes
 from webapp.catalog.tagging import assign_tags, retrain_tagger
+from webapp.catalog.versions import render_track_version  # noqa: F401 (its task: the worker autodiscovers tasks.py)
 from webapp.core.jobs import JobError, Progress, create_next_job, features_path, job_task, target_row
 from webapp.core.models import Job
 
@@ -31,6 +34,9 @@ def analyze_track(job: Job, progress: Progress) -> dict:
     progress(0.2, "decoded")
     spec = spectra(y, ANALYSIS_SR)
     result = analyze(y, ANALYSIS_SR, spec=spec)
+    blocks = block_features(spec.power, ANALYSIS_SR)  # reference search and the highlight
+    span = highlight(blocks, result.energy, result.duration, energy_hop=result.energy_hop,
+                     section_starts=[s.start for s in result.sections], downbeats=result.downbeats)  # fmt: skip
     progress(0.8, "analysed")
     mel = enc.log_mel(y, ANALYSIS_SR, power=spec.power)
     path = features_path(track)
@@ -43,6 +49,7 @@ def analyze_track(job: Job, progress: Progress) -> dict:
             downbeats=result.downbeats, energy=result.energy, energy_hop=result.energy_hop,
             waveform=waveform_peaks(y), analysed_at=timezone.now(), state=TrackState.EMBEDDING,
             onset_envelope=result.onset_envelope.astype(np.float16).tobytes(), onset_hop=result.onset_hop,
+            passages=blocks.astype(np.float16).tobytes(), highlight_start=span[0], highlight_end=span[1],
         )  # fmt: skip
         Section.objects.filter(track=track).delete()
         Section.objects.bulk_create(

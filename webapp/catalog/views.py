@@ -6,17 +6,21 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiRespo
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from recommender.context.tags import CONTEXT_TAGS
 from recommender.media import MediaError
-from webapp.catalog import briefs, indexes, services
+from webapp.catalog import briefs, indexes, search, services
 from webapp.catalog.filters import TrackFilter, TrackListFilter
 from webapp.catalog.indexes import track_index, visible_neighbours
 from webapp.catalog.models import TagLabel, Track
 from webapp.catalog.serializers import (
     SearchParams,
+    SectionMatchSerializer,
+    SectionSearchSerializer,
     SimilarTrackSerializer,
     TagSerializer,
     TrackDetailSerializer,
@@ -135,10 +139,10 @@ class TrackViewSet(
     def perform_destroy(self, track: Track) -> None:
         track = self._owned()
         section_ids = list(track.sections.values_list("pk", flat=True))
-        track_id = track.pk
+        track_id, blocks = track.pk, track.passage_blocks
         track.file.delete(save=False)
         track.delete()
-        indexes.unindex_track(track_id, section_ids)
+        indexes.unindex_track(track_id, section_ids, 0 if blocks is None else len(blocks))
 
     @extend_schema(
         parameters=[SearchParams],
@@ -193,6 +197,41 @@ class TrackViewSet(
         """The uploaded file, with HTTP Range support so players can seek."""
         track = self.get_object()
         return ranged_file_response(request, track.file.path, filename=track.original_name or None)
+
+
+class SectionSearchView(APIView):
+    """Where in the catalog does this sound? POST a reference (an audio file, or a span of a catalog track): the
+    most similar passages of the tracks you can see, best first, each with the section it starts in."""
+
+    parser_classes = [MultiPartParser, JSONParser]
+    throttle_scope = "uploads"
+
+    @extend_schema(
+        request={"multipart/form-data": SectionSearchSerializer, "application/json": SectionSearchSerializer},
+        responses={
+            200: SectionMatchSerializer(many=True),
+            400: OpenApiResponse(description="bad fields, or a reference that is corrupt, silent or too short"),
+            404: OpenApiResponse(description="no such track among those you can see"),
+            413: OpenApiResponse(description="the file is larger than MAX_TRACK_BYTES"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        body = SectionSearchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        exclude = None
+        try:
+            if "file" in data:
+                y = search.upload_audio(data["file"])
+            else:
+                track = get_object_or_404(Track.objects.visible_to(request.user).ready(), pk=data["track"])
+                y, exclude = search.track_audio(track, data["start"], data["end"]), track.pk
+        except MediaError as exc:
+            return rejection(exc)
+        matches = search.search_sections(y, request.user, k=data["k"], exclude=exclude)
+        out = [{"track": m.track, "start": m.start, "end": m.end, "score": m.score, "section": m.section}
+               for m in matches]  # fmt: skip
+        return Response(SectionMatchSerializer(out, many=True, context={"request": request}).data)
 
 
 @login_required
