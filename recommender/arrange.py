@@ -208,8 +208,9 @@ class _Ctx:
                 continue
             bars, _ = walk(end, k, a, jump_first=False)
             spans = [(float(d[b]), float(d[b + 1])) for b in bars] + [(float(d[-1]), self.D)]
-            trim = sum(e - s for s, e in spans) - seconds
-            if trim < -1e-9 or trim > spans[-1][1] - spans[-1][0] - 0.25 * bar + 1e-9 and trim > self.tail - 0.1:
+            total = sum(e - s for s, e in spans)
+            trim = total - seconds
+            if trim < -1e-9 or trim > total - 0.5 * bar:
                 continue
             cost = play_first(end, k, a) + (1.0 + trim / bar if trim > 1e-3 else 0.0)
             if best is None or cost < best[0]:

@@ -1,0 +1,89 @@
+"""Track versions: a catalog track edited to a length along its own bars (recommender.arrange), as a WAV.
+
+A version is its job: the Job row belongs to the user who asked, holds the request (``params``: track,
+duration, anchors), the progress, the reason of a failure (retry with ``POST /api/jobs/{id}/retry/``) and the
+result (the file under MEDIA_ROOT and the plan). No table of its own: nothing else refers to a version.
+Also used by video previews fitted to the picture (``fitted_track``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from recommender.arrange import ArrangeError, Plan, default_anchor, plan_edit, render
+from recommender.arrange_features import downbeat_features
+from recommender.media import ANALYSIS_SR, MediaError, load_audio
+from webapp.catalog.models import Track
+from webapp.core.jobs import JobError, Progress, job_task
+from webapp.core.models import Job
+
+VERSION_SR = 44100
+VERSION_KIND = "render_track_version"
+MAX_FACTOR = 4.0  # a version lasts at most this many times its track
+
+
+def max_version_seconds(track: Track) -> float:
+    return round(min(MAX_FACTOR * (track.duration or 0.0), max(settings.MAX_TRACK_SECONDS, 600.0)), 2)
+
+
+def fitted_track(track: Track, target: float, *, anchors=(), peak: float | None = None, sr: int = VERSION_SR,
+                 progress: Progress | None = None) -> tuple[np.ndarray, Plan]:  # fmt: skip
+    """``track`` edited to ``target`` seconds: mono float32 audio at ``sr`` and its plan.
+
+    ``anchors`` [(music s, edit s)]; with none and a ``peak`` (edit seconds), the default anchor puts the track's
+    strongest section change on the peak when a plan can honour it (else no anchor). Raises JobError.
+    """
+    try:
+        y_feat = load_audio(track.file.path, sr=ANALYSIS_SR, max_seconds=settings.MAX_TRACK_SECONDS)
+        y = load_audio(track.file.path, sr=sr, max_seconds=settings.MAX_TRACK_SECONDS)
+    except MediaError as exc:
+        raise JobError(str(exc))
+    if progress:
+        progress(0.3, "decoded the track")
+    feats = downbeat_features(y_feat, ANALYSIS_SR, track.downbeats, duration=len(y_feat) / ANALYSIS_SR)
+    starts = list(track.sections.values_list("start", flat=True))
+    feats.duration = min(feats.duration, len(y) / sr)  # both decodes end at the same sample, within rounding
+    try:
+        if anchors or peak is None:
+            plan = plan_edit(feats, target, anchors=anchors, section_starts=starts)
+        else:
+            plan = _with_default_anchor(feats, target, starts, peak)
+    except ArrangeError as exc:
+        raise JobError(str(exc))
+    if progress:
+        progress(0.6, f"planned {len(plan.joins)} joins")
+    return render(y, sr, plan), plan
+
+
+def _with_default_anchor(feats, target: float, starts, peak: float) -> Plan:
+    music, at = default_anchor(feats, starts, min(max(peak, 0.0), target))
+    try:
+        return plan_edit(feats, target, anchors=[(music, at)], section_starts=starts)
+    except ArrangeError:
+        return plan_edit(feats, target, section_starts=starts)
+
+
+def version_path(job_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "versions" / f"version-{job_id}.wav"
+
+
+@job_task(VERSION_KIND, queue="cpu")
+def render_track_version(job: Job, progress: Progress) -> dict:
+    import soundfile as sf
+
+    track = Track.objects.filter(pk=job.params.get("track")).first()
+    if track is None:
+        raise JobError("the track was deleted")
+    audio, plan = fitted_track(track, float(job.params["duration"]), anchors=job.params.get("anchors") or (),
+                               progress=progress)  # fmt: skip
+    out = version_path(job.pk)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".part.wav")
+    sf.write(tmp, audio, VERSION_SR, subtype="PCM_16", format="WAV")
+    tmp.replace(out)  # atomic: a half-written version is never served; a rerun writes the same file
+    progress(0.95, "written")
+    return {"file": str(out.relative_to(settings.MEDIA_ROOT)), "seconds": round(len(audio) / VERSION_SR, 4),
+            "plan": plan.to_dict()}  # fmt: skip
