@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from webapp.catalog import version_views
 from webapp.catalog import views as catalog_views
 from webapp.core import health
 from webapp.core import views as core_views
@@ -34,6 +35,12 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/playlists/now/", listening_views.PlaylistNowView.as_view(), name="playlist-now"),
     path("api/search/sections/", catalog_views.SectionSearchView.as_view(), name="search-sections"),
+    path("api/tracks/<int:pk>/versions/", version_views.TrackVersionsView.as_view(), name="track-versions"),
+    path(
+        "api/tracks/<int:pk>/versions/<int:version_id>/file",
+        version_views.TrackVersionFileView.as_view(),
+        name="track-version-file",
+    ),
     path("api/", include(router.urls)),
 ]
 
