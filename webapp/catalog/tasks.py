@@ -16,6 +16,7 @@ from recommender.passages import block_features
 from webapp.catalog.indexes import index_track
 from webapp.catalog.models import Section, Track, TrackState, to_bytes
 from webapp.catalog.tagging import assign_tags, retrain_tagger
+from webapp.catalog.versions import render_track_version  # noqa: F401 (its task: the worker autodiscovers tasks.py)
 from webapp.core.jobs import JobError, Progress, create_next_job, features_path, job_task, target_row
 from webapp.core.models import Job
 
