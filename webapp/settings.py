@@ -220,6 +220,25 @@ WEB_PRELOAD = [
     m for m in env.list("WEB_PRELOAD", default=["torch", "recommender.drums.learner", "recommender.alignment"]) if m
 ]
 WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=sizing.worker_concurrency())  # Celery children (runlocal)
+# Imported by a worker's main process before it forks its children (workers/memory.py); "" for none (e.g. a cpu
+# worker that should never hold torch: its tasks then import what they need themselves).
+WORKER_PRELOAD = [
+    m
+    for m in env.list(
+        "WORKER_PRELOAD",
+        default=[
+            "torch",
+            "scipy.signal",
+            "librosa.beat",
+            "librosa.feature",
+            "librosa.onset",
+            "recommender.analysis",
+            "recommender.models.audio_encoder",
+            "recommender.models.crossmodal",
+        ],
+    )
+    if m
+]
 # A worker child that holds more than this after a task is replaced by a fresh one (bounds leaks; 0: never).
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("WORKER_MAX_MEMORY_MB", default=1024) * 1024 or None  # kB
 

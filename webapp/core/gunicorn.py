@@ -6,7 +6,8 @@ the listening models, numba for the alignment). The workers share those pages wi
 instead of each importing its own copy after the fork. Importing is all that happens here: no model is loaded and
 no thread pool started before the fork (torch's and numba's start on first use, in the worker). Models and FAISS
 indexes are loaded lazily, once per worker, the indexes memory-mapped (webapp/catalog/indexes.py), so the page
-cache holds one copy for every process.
+cache holds one copy for every process. After each request the worker gives its freed heap pages back
+(``post_request``, webapp/core/memory.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ def warm_up() -> list[str]:
             log.warning("WEB_PRELOAD: cannot import %s: %s", name, exc)
             missing.append(name)
     return missing
+
+
+def post_request(worker, req, environ, resp) -> None:
+    """After every request, in its worker: give the pages it freed back to the system (well under a millisecond)."""
+    from webapp.core.memory import trim
+
+    trim()
 
 
 def when_ready(server) -> None:

@@ -63,7 +63,13 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, concurrency: int, web_workers: int, no_seed: bool, **options) -> None:
         if port_in_use(host, port):
             raise CommandError(f"{host}:{port} is already in use: is Segue already running? (try --port)")
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "webapp.settings")}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "webapp.settings"),
+            # glibc makes up to 8 malloc arenas per core for threaded processes (gunicorn threads, torch): 2 hold
+            # less memory for the same work (README: "Footprint and sizing").
+            "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
+        }
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         if subprocess.run([*manage, "migrate", "--noinput", "--verbosity", "0"], env=env).returncode:
             raise CommandError("the database migrations failed; see the log above")
