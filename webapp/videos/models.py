@@ -66,12 +66,21 @@ class PreviewState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class PreviewFit(models.TextChoices):
+    NONE = "none", "From the offset, cut at the video's end with a fade"
+    LENGTH = "length", "Re-arranged along its bars to last exactly as long as the video"
+
+
 class Preview(JobTarget):
-    """The video with a catalog track as its soundtrack, from an offset: a file to watch or download."""
+    """The video with a catalog track as its soundtrack: from an offset, or fitted to the video's length
+    (recommender.arrange: whole bars skipped or repeated, ending on the track's ending): a file to watch."""
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="previews")
     track = models.ForeignKey("catalog.Track", on_delete=models.CASCADE, related_name="previews")
     offset = models.FloatField(default=0.0, help_text="seconds into the track where the video starts")
+    fit = models.CharField(max_length=8, choices=PreviewFit.choices, default=PreviewFit.NONE)
+    anchors = models.JSONField(default=list, blank=True, help_text="[[music s, video s]] (fit=length); [] = default")
+    plan = models.JSONField(null=True, blank=True, help_text="the fitted edit: pieces, joins, anchors (fit=length)")
     state = models.CharField(max_length=16, choices=PreviewState.choices, default=PreviewState.QUEUED)
     error = models.TextField(blank=True, default="")
     file = models.FileField(upload_to="previews/%Y/%m/", max_length=500, blank=True)
@@ -80,5 +89,5 @@ class Preview(JobTarget):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["video", "track", "offset"], name="unique_preview"),
+            models.UniqueConstraint(fields=["video", "track", "offset", "fit", "anchors"], name="unique_preview_fit"),
         ]

@@ -96,7 +96,8 @@ class PreviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Preview
-        fields = ["id", "track", "track_title", "offset", "state", "error", "file_url", "job", "created_at"]
+        fields = ["id", "track", "track_title", "offset", "fit", "anchors", "plan", "state", "error", "file_url", "job",
+                  "created_at"]  # fmt: skip
         read_only_fields = fields
 
     def get_file_url(self, preview: Preview) -> str | None:
@@ -111,7 +112,17 @@ class PreviewSerializer(serializers.ModelSerializer):
 
 class PreviewRequestSerializer(StrictInputMixin, serializers.Serializer):
     track = serializers.IntegerField()
-    offset = serializers.FloatField(min_value=0.0, default=0.0, help_text="seconds into the track")
+    offset = serializers.FloatField(min_value=0.0, default=0.0, help_text="seconds into the track (fit=none)")
+    fit = serializers.ChoiceField(
+        choices=["none", "length"], default="none",
+        help_text="length: re-arrange the track along its bars to last exactly as long as the video",
+    )  # fmt: skip
+    anchors = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(min_value=0.0), min_length=2, max_length=2),
+        required=False, default=list, max_length=1,
+        help_text="fit=length: at most one [music seconds, video seconds]; none = the track's strongest change on "
+        "the video's strongest cut",
+    )  # fmt: skip
 
 
 # --- query parameters: one serializer validates them (400 on bad input) and documents them in the schema ---------
@@ -129,6 +140,9 @@ class RecommendationParams(SearchParams):
 
 class MarkerParams(serializers.Serializer):
     track = serializers.IntegerField(help_text="a ready track you can see")
+    preview = serializers.IntegerField(
+        required=False, help_text="a rendered fitted preview of this video and track: its joins and its bars"
+    )
     offset = serializers.FloatField(
         required=False, default=0.0, min_value=0, help_text="seconds into the track where the video starts"
     )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from recommender.arrange_markers import video_peak
 from recommender.device import get_device
 from recommender.media import MediaError, load_audio
 from recommender.models.crossmodal import embed_video_spans
@@ -15,9 +16,10 @@ from recommender.models.registry import crossmodal
 from recommender.mux import mux_soundtrack, with_fades
 from recommender.video_analysis import analyze_video as analyse_video_file
 from webapp.catalog.models import to_bytes
+from webapp.catalog.versions import fitted_track
 from webapp.core.jobs import JobError, Progress, create_next_job, features_path, job_task, target_row
 from webapp.core.models import Job
-from webapp.videos.models import Preview, PreviewState, Video, VideoState
+from webapp.videos.models import Preview, PreviewFit, PreviewState, Video, VideoState
 from webapp.videos.tagging import video_tags
 
 PREVIEW_SR = 44100
@@ -74,14 +76,17 @@ def render_preview(job: Job, progress: Progress) -> dict:
         raise JobError("the preview was deleted")
     Preview.objects.filter(pk=preview.pk).update(state=PreviewState.RENDERING, error="")
     video, track = preview.video, preview.track
-    try:
-        y = load_audio(track.file.path, sr=PREVIEW_SR, max_seconds=settings.MAX_TRACK_SECONDS)
-    except MediaError as exc:
-        raise JobError(str(exc))
-    progress(0.4, "decoded the track")
-    start = int(preview.offset * PREVIEW_SR)
-    end = start + int(video.duration * PREVIEW_SR) if video.duration else len(y)
-    excerpt = with_fades(y[start:end], PREVIEW_SR)
+    if preview.fit == PreviewFit.LENGTH:
+        excerpt = _fitted(preview, video, track, progress)
+    else:
+        try:
+            y = load_audio(track.file.path, sr=PREVIEW_SR, max_seconds=settings.MAX_TRACK_SECONDS)
+        except MediaError as exc:
+            raise JobError(str(exc))
+        progress(0.4, "decoded the track")
+        start = int(preview.offset * PREVIEW_SR)
+        end = start + int(video.duration * PREVIEW_SR) if video.duration else len(y)
+        excerpt = with_fades(y[start:end], PREVIEW_SR)
     out = settings.MEDIA_ROOT / "previews" / f"preview-{preview.pk}.mp4"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".part.mp4")
@@ -95,3 +100,18 @@ def render_preview(job: Job, progress: Progress) -> dict:
     name = str(out.relative_to(settings.MEDIA_ROOT))
     Preview.objects.filter(pk=preview.pk).update(file=name, state=PreviewState.READY)
     return {"file": name, "seconds": round(len(excerpt) / PREVIEW_SR, 2)}
+
+
+def _fitted(preview: Preview, video: Video, track, progress: Progress) -> np.ndarray:
+    """The track re-arranged to the video's length (recommender.arrange); the plan is kept on the preview.
+
+    Without anchors the track's strongest change lands on the video's strongest cut (when a plan allows it).
+    """
+    if not video.duration:
+        raise JobError("the video has no duration: analyse it again")
+    cuts = [a for a, _ in video.shots[1:]]
+    peak = None if preview.anchors else video_peak(video.activity, video.activity_hop, cuts, duration=video.duration)
+    audio, plan = fitted_track(track, video.duration, anchors=preview.anchors, peak=peak, sr=PREVIEW_SR,
+                               progress=progress.span(0.0, 0.8))  # fmt: skip
+    Preview.objects.filter(pk=preview.pk).update(plan=plan.to_dict())
+    return audio

@@ -10,6 +10,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from recommender.arrange_markers import plan_markers
 from recommender.context.tags import CONTEXT_TAGS
 from recommender.markers import music_markers, to_csv, to_edl
 from recommender.media import MediaError
@@ -140,7 +141,8 @@ class VideoViewSet(
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def previews(self, request: Request, pk: str | None = None) -> Response:
-        """GET: this video's previews. POST {track, offset}: render the video with that track (a job)."""
+        """GET: this video's previews. POST {track, offset} or {track, fit: "length", anchors}: render the video
+        with that track (a job); fitted, the track is re-arranged along its bars to the video's length."""
         video = self.get_object()
         if request.method == "GET":
             return Response(PreviewSerializer(video.previews.select_related("track"), many=True).data)
@@ -148,13 +150,16 @@ class VideoViewSet(
         body = PreviewRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         track = _ready_track(request.user, body.validated_data["track"])
-        offset = round(body.validated_data["offset"], 2)
+        fit = body.validated_data["fit"]
+        offset = round(body.validated_data["offset"], 2) if fit == "none" else 0.0
         if offset >= (track.duration or 0):
             raise ValidationError({"offset": [f"beyond the track's end ({track.duration:.1f} s)"]})
+        anchors = _anchors(body.validated_data["anchors"], fit, track, video)
+        key = {"video": video, "track": track, "offset": offset, "fit": fit, "anchors": anchors}
         try:
-            preview, created = Preview.objects.get_or_create(video=video, track=track, offset=offset)
+            preview, created = Preview.objects.get_or_create(**key)
         except IntegrityError:  # a concurrent identical request won
-            preview, created = Preview.objects.get(video=video, track=track, offset=offset), False
+            preview, created = Preview.objects.get(**key), False
         if created or preview.state == PreviewState.FAILED:
             Preview.objects.filter(pk=preview.pk).update(state=PreviewState.QUEUED, error="")
             create_job(request.user, render_preview, target=preview)
@@ -196,10 +201,21 @@ class VideoViewSet(
         fmt = p["as"]
         fps = p.get("fps") or round(video.fps or 25)
         sections = list(track.sections.values_list("start", "label"))
-        marks = music_markers(
-            offset=offset, video_duration=video.duration or 0.0, downbeats=track.downbeats,
-            sections=[s for s, _ in sections], section_labels=[lab for _, lab in sections],
-        )  # fmt: skip
+        fitted = None
+        if p.get("preview") is not None:
+            fitted = video.previews.filter(pk=p["preview"], track=track, plan__isnull=False).first()
+            if fitted is None:
+                raise ValidationError({"preview": ["no fitted preview of this video with this track"]})
+        if fitted is not None:
+            marks = plan_markers(
+                fitted.plan, downbeats=track.downbeats, sections=[s for s, _ in sections],
+                section_labels=[lab for _, lab in sections],
+            )  # fmt: skip
+        else:
+            marks = music_markers(
+                offset=offset, video_duration=video.duration or 0.0, downbeats=track.downbeats,
+                sections=[s for s, _ in sections], section_labels=[lab for _, lab in sections],
+            )  # fmt: skip
         stem = f"{video.title}-{track.title}".replace('"', "")
         if fmt == "csv":
             body, ctype = to_csv(marks, fps=fps), "text/csv"
@@ -208,6 +224,20 @@ class VideoViewSet(
         response = HttpResponse(body, content_type=f"{ctype}; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
         return response
+
+
+def _anchors(anchors: list, fit: str, track: Track, video: Video) -> list[list[float]]:
+    """Anchors of a fitted preview, checked against the track and the video (400 with the reason)."""
+    if anchors and fit != "length":
+        raise ValidationError({"anchors": ['only with "fit": "length"']})
+    out = [[round(m, 3), round(v, 3)] for m, v in anchors]
+    for m, v in out:
+        if m > (track.duration or 0.0) or v > (video.duration or 0.0):
+            raise ValidationError({"anchors": [
+                f"[{m}, {v}] lies outside the track ({track.duration or 0:.1f} s) or the video "
+                f"({video.duration or 0:.1f} s)"
+            ]})  # fmt: skip
+    return out
 
 
 def _ready_track(user, pk: int) -> Track:
