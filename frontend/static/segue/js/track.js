@@ -1,9 +1,11 @@
-// Track page: waveform with coloured sections and a playhead, context tags with the user's labels, similar tracks.
+// Track page: waveform with coloured sections, the highlight and a playhead; a selected passage searched for in the
+// catalog ("find similar"); context tags with the user's labels, similar tracks.
 import { api } from "./api.js";
-import { $, esc, sectionColor } from "./dom.js";
+import { $, esc, mmss, sectionColor } from "./dom.js";
 
 const id = $("track").dataset.track;
 let track = null;
+let selection = null; // [start, end] seconds, dragged on the waveform
 
 function draw() {
   const canvas = $("waveform");
@@ -27,6 +29,17 @@ function draw() {
   });
   ctx.fillStyle = "rgba(15,23,42,.35)";
   for (const d of track.downbeats) ctx.fillRect(x(d), h - band - 4, 1, 4);
+  if (track.highlight_start != null) { // the best moment: where a preview starts
+    ctx.fillStyle = "rgba(245,158,11,.18)";
+    ctx.fillRect(x(track.highlight_start), 0, x(track.highlight_end) - x(track.highlight_start), h - band);
+    ctx.fillStyle = "#b45309";
+    ctx.font = "11px sans-serif";
+    ctx.fillText("highlight", x(track.highlight_start) + 3, 12);
+  }
+  if (selection) {
+    ctx.fillStyle = "rgba(79,70,229,.25)";
+    ctx.fillRect(x(selection[0]), 0, x(selection[1]) - x(selection[0]), h - band);
+  }
   const now = $("player").currentTime;
   ctx.fillStyle = "#f59e0b";
   ctx.fillRect(x(now), 0, 2, h);
@@ -80,15 +93,57 @@ async function load() {
       setTimeout(load, 2000); // someone else's (e.g. the shared catalog's) job: poll the track itself
     }
   }
+  if (location.hash.startsWith("#t=") && !load.seeked) { // from a search hit: start where it matched
+    load.seeked = true;
+    $("player").currentTime = Number(location.hash.slice(3)) || 0;
+  }
   draw();
   renderTags();
   if (track.state === "ready") renderSimilar();
 }
 
-$("waveform").addEventListener("click", (e) => {
-  if (!track) return;
-  const r = e.target.getBoundingClientRect();
-  $("player").currentTime = ((e.clientX - r.left) / r.width) * track.duration;
+// Click: play from there. Drag: select a passage (at least 3 s) to search for in the catalog.
+const at = (e) => {
+  const r = $("waveform").getBoundingClientRect();
+  return Math.min(track.duration, Math.max(0, ((e.clientX - r.left) / r.width) * track.duration));
+};
+let dragFrom = null;
+$("waveform").addEventListener("mousedown", (e) => { if (track && track.duration) dragFrom = at(e); });
+$("waveform").addEventListener("mousemove", (e) => {
+  if (dragFrom == null) return;
+  const t = at(e);
+  selection = [Math.min(dragFrom, t), Math.max(dragFrom, t)];
+  draw();
+});
+$("waveform").addEventListener("mouseup", (e) => {
+  if (dragFrom == null) return;
+  const t = at(e), from = dragFrom;
+  dragFrom = null;
+  if (Math.abs(t - from) < track.duration / 200) { // a click
+    selection = null;
+    $("player").currentTime = t;
+  } else {
+    selection = [Math.min(from, t), Math.max(from, t)];
+  }
+  const ok = selection && selection[1] - selection[0] >= 3 && track.state === "ready";
+  $("find-similar").disabled = !ok;
+  $("selection").textContent = selection ? `${mmss(selection[0])}–${mmss(selection[1])}${ok ? "" : " (3 s or more)"}` : "";
+  draw();
+});
+
+$("find-similar").addEventListener("click", async () => {
+  if (!selection) return;
+  const list = $("similar-sections");
+  list.innerHTML = `<li class="status">searching…</li>`;
+  try {
+    const body = { track: Number(id), start: +selection[0].toFixed(2), end: +Math.min(selection[1], selection[0] + 60).toFixed(2) };
+    const hits = await api("/api/search/sections/", { method: "POST", body });
+    list.innerHTML = hits.map((h) => `<li><a href="/catalog/${h.track.id}/">${esc(h.track.title)}</a>
+      <span class="status">${mmss(h.start)}–${mmss(h.end)}${h.section ? ` · section ${esc(h.section.label)}` : ""} · ${h.score.toFixed(2)}</span></li>`)
+      .join("") || `<li class="status">Nothing similar among the tracks you can see.</li>`;
+  } catch (err) {
+    list.innerHTML = `<li class="error">${esc(err.message)}</li>`;
+  }
 });
 $("player").addEventListener("timeupdate", draw);
 load();
