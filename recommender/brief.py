@@ -217,3 +217,17 @@ def _value(m: Match, c: CatalogTraits, i: int) -> str:
     if kind == "word":
         return "in its title" if m.trait[5:] in c.texts[i].replace("-", " ").split() else "not in its title"
     return TRAIT_BY_NAME[m.trait].value(c, i)
+
+
+def blend_with_brief(scores: np.ndarray, brief_scores: np.ndarray, text_weight: float = 0.5) -> np.ndarray:
+    """Another ranking (e.g. a video's soundtrack scores, any scale) steered by a brief: ``(n,)`` in [0, 1].
+
+    The other scores are min–max scaled over the candidates, so ``text_weight`` (0 = ignore the brief, 1 = only the
+    brief) means the same whatever their scale; ``brief_scores`` are ``rank(...).scores`` for the same candidates.
+    """
+    if not 0.0 <= text_weight <= 1.0:
+        raise ValueError(f"text_weight must be within [0, 1], not {text_weight}")
+    s = np.asarray(scores, dtype=np.float64)
+    span = float(s.max() - s.min()) if len(s) else 0.0
+    scaled = np.full_like(s, 0.5) if span < 1e-12 else (s - s.min()) / span
+    return (1.0 - text_weight) * scaled + text_weight * np.asarray(brief_scores, dtype=np.float64)

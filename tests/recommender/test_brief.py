@@ -88,3 +88,15 @@ def test_the_sentence_encoder_maps_words_by_meaning():
     assert v[0] @ v[1] > v[0] @ v[2] + 0.2
     brief = parse_brief("meditation")
     assert [(m.trait, m.via) for m in brief.matches if m.via == "meaning"] == [("quiet", "meaning")]
+
+
+def test_blend_with_brief_steers_another_ranking():
+    from recommender.brief import blend_with_brief
+
+    video = np.array([0.9, 0.5, 0.1])  # the video prefers track 0
+    brief = np.array([0.0, 0.2, 1.0])  # the brief prefers track 2
+    assert np.argmax(blend_with_brief(video, brief, 0.0)) == 0
+    assert np.argmax(blend_with_brief(video, brief, 1.0)) == 2
+    assert np.allclose(blend_with_brief(video * 100, brief, 0.3), blend_with_brief(video, brief, 0.3))
+    with pytest.raises(ValueError):
+        blend_with_brief(video, brief, 1.5)
