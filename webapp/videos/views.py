@@ -186,6 +186,7 @@ class VideoViewSet(
             (200, "text/csv"): OpenApiResponse(str, description="`as=csv`"),
             (200, "text/plain"): OpenApiResponse(str, description="`as=edl`"),
             400: OpenApiResponse(description="invalid parameters, no such track, or an offset past its end"),
+            404: OpenApiResponse(description="no such video, or no fitted preview of it with this track"),
             409: OpenApiResponse(description="the video or the track is not analysed yet"),
         },
     )
@@ -205,7 +206,7 @@ class VideoViewSet(
         if p.get("preview") is not None:
             fitted = video.previews.filter(pk=p["preview"], track=track, plan__isnull=False).first()
             if fitted is None:
-                raise ValidationError({"preview": ["no fitted preview of this video with this track"]})
+                raise NotFound("no fitted preview of this video with this track")
         if fitted is not None:
             marks = plan_markers(
                 fitted.plan, downbeats=track.downbeats, sections=[s for s, _ in sections],
