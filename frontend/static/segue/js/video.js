@@ -1,11 +1,15 @@
 // Results page: analysis progress, recommendations, synced playback from the offset, a timeline with
-// shots / music sections / the alignment between them, previews and editor markers.
+// shots / music sections / the alignment between them, previews and editor markers. "Fit to length" renders the
+// track re-arranged along its bars to the video's length; its plan (pieces, joins, anchor) is drawn on the timeline
+// and drives the in-browser playback; a click on the timeline moves the anchor (the hit) to that second.
 import { api } from "./api.js";
 import { $, esc, sectionColor, setProgress } from "./dom.js";
 
 const id = $("video-page").dataset.video;
 let video = null;
 let chosen = null; // { rec, track (detail) }
+let fitted = null; // the fitted preview of the chosen track, with its plan
+let anchor = null; // [music s, video s] asked for by a click on the timeline
 
 async function pollVideo() {
   video = await api(`/api/videos/${id}/`);
@@ -57,25 +61,38 @@ async function loadResults() {
 async function choose(rec, li) {
   const track = await api(`/api/tracks/${rec.track.id}/`);
   chosen = { rec, track };
+  fitted = null;
+  anchor = null;
+  $("anchor-hint").textContent = "";
   document.querySelectorAll("#results li").forEach((x) => x.classList.toggle("chosen", x === li));
   const music = $("music");
   music.src = rec.track.audio_url;
   $("now-playing").textContent = `${rec.track.title} from ${rec.offset_seconds.toFixed(1)} s`;
   $("chosen-actions").hidden = false;
-  const q = `track=${rec.track.id}&offset=${rec.offset_seconds}`;
-  $("markers-csv").href = `/api/videos/${id}/markers/?${q}&as=csv`;
-  $("markers-edl").href = `/api/videos/${id}/markers/?${q}&as=edl`;
+  markerLinks(`track=${rec.track.id}&offset=${rec.offset_seconds}`);
   drawTimeline();
   const v = $("video");
   v.currentTime = 0;
   await v.play().catch(() => {});
 }
 
-// Keep the music where the picture is: the video is the clock, the track follows from its offset.
+function markerLinks(q) {
+  $("markers-csv").href = `/api/videos/${id}/markers/?${q}&as=csv`;
+  $("markers-edl").href = `/api/videos/${id}/markers/?${q}&as=edl`;
+}
+
+// Where the music is at video time t: from the offset, or through the fitted plan's pieces.
+function musicTime(t) {
+  if (!fitted) return chosen.rec.offset_seconds + t;
+  const p = fitted.plan.pieces.findLast((x) => x.out_start <= t) || fitted.plan.pieces[0];
+  return p.src_start + (t - p.out_start);
+}
+
+// Keep the music where the picture is: the video is the clock, the track follows.
 function sync() {
   if (!chosen) return;
   const v = $("video"), m = $("music");
-  const want = chosen.rec.offset_seconds + v.currentTime;
+  const want = musicTime(v.currentTime);
   if (Math.abs(m.currentTime - want) > 0.08) m.currentTime = want;
   if (v.paused !== m.paused) (v.paused ? m.pause() : m.play().catch(() => {}));
 }
@@ -105,7 +122,8 @@ function drawTimeline() {
     i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
   });
   ctx.stroke();
-  if (chosen) {
+  if (chosen && fitted) drawPlan(ctx, x, musicY, musicH, shotY + shotH);
+  else if (chosen) {
     const off = chosen.rec.offset_seconds, t = chosen.track;
     for (const s of t.sections) {
       const a = s.start - off, b = s.end - off;
@@ -131,12 +149,57 @@ function drawTimeline() {
   ctx.fillRect(x($("video").currentTime), 0, 2, h);
 }
 
+// The fitted plan in the music lane: each piece's sections and downbeats where the edit puts them, joins in red,
+// the anchor as a yellow line up to the picture.
+function drawPlan(ctx, x, musicY, musicH, shotBottom) {
+  const t = chosen.track, plan = fitted.plan;
+  for (const p of plan.pieces) {
+    const at = (s) => p.out_start + s - p.src_start;
+    for (const s of t.sections) {
+      const a = Math.max(s.start, p.src_start), b = Math.min(s.end, p.src_end);
+      if (b <= a) continue;
+      ctx.fillStyle = sectionColor(s.label);
+      ctx.fillRect(x(at(a)), musicY, Math.max(1, x(at(b)) - x(at(a)) - 1), musicH);
+      ctx.fillStyle = "#fff";
+      ctx.fillText(s.label, x(at(a)) + 3, musicY + 14);
+    }
+    ctx.fillStyle = "rgba(15,23,42,.8)";
+    for (const d of t.downbeats) if (d >= p.src_start && d < p.src_end) ctx.fillRect(x(at(d)), musicY + musicH - 10, 1.5, 10);
+  }
+  ctx.fillStyle = "#dc2626";
+  for (const j of plan.joins) ctx.fillRect(x(j.out_time) - 1, musicY - 6, 3, musicH + 12);
+  ctx.strokeStyle = "#eab308";
+  ctx.lineWidth = 3;
+  for (const [, vt] of plan.anchors) { ctx.beginPath(); ctx.moveTo(x(vt), shotBottom); ctx.lineTo(x(vt), musicY + musicH); ctx.stroke(); }
+  ctx.lineWidth = 1;
+  ctx.fillStyle = "#334155";
+  const trim = plan.ending_trim > 0 ? `, ending trimmed ${plan.ending_trim.toFixed(2)} s` : ", ends on its ending";
+  ctx.fillText(`${t.title} fitted: ${plan.pieces.length} pieces, ${plan.joins.length} joins${trim}`, 4, musicY + musicH + 12);
+}
+
+$("timeline").addEventListener("click", (e) => {
+  if (!chosen || !$("fit-length").checked || !video) return;
+  const r = e.target.getBoundingClientRect();
+  const vt = Math.round(((e.clientX - r.left) / r.width) * video.duration * 100) / 100;
+  const music = fitted && fitted.plan.anchors.length ? fitted.plan.anchors[0][0] : musicTime(vt);
+  anchor = [music, vt];
+  $("anchor-hint").textContent = `Anchor: the music at ${music.toFixed(2)} s will sound at ${vt.toFixed(2)} s — render again.`;
+});
+
 $("render-preview").addEventListener("click", async () => {
   if (!chosen) return;
   const slot = $("preview-slot");
+  const fit = $("fit-length").checked;
+  const body = fit ? { track: chosen.rec.track.id, fit: "length", anchors: anchor ? [anchor] : [] }
+    : { track: chosen.rec.track.id, offset: chosen.rec.offset_seconds };
   try {
-    const p = await api(`/api/videos/${id}/previews/`, { method: "POST", body: { track: chosen.rec.track.id, offset: chosen.rec.offset_seconds } });
-    const show = (pv) => { slot.innerHTML = `<a id="preview-link" href="${pv.file_url}" download>Download preview (${esc(pv.track_title)})</a>`; };
+    const p = await api(`/api/videos/${id}/previews/`, { method: "POST", body });
+    const show = (pv) => {
+      slot.innerHTML = `<a id="preview-link" href="${pv.file_url}" download>Download preview (${esc(pv.track_title)}${pv.plan ? ", fitted" : ""})</a>`;
+      fitted = pv.plan ? pv : null;
+      if (fitted) markerLinks(`track=${pv.track}&preview=${pv.id}`);
+      drawTimeline();
+    };
     if (p.state === "ready") return show(p);
     slot.innerHTML = `<job-progress job-id="${p.job}"></job-progress>`;
     slot.querySelector("job-progress").addEventListener("job-finished", async (e) => {
