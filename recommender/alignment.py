@@ -16,7 +16,7 @@ and segment boundaries disagree. Both are numba kernels over all candidates at o
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -70,15 +70,14 @@ class Weights:
 
     @classmethod
     def blend(cls, structure: float, base: Weights | None = None) -> Weights:
-        """``structure`` in [0, 1]: 0 ranks by content alone, 1 by the structure terms alone.
-
-        The structure terms keep their proportions in ``base`` (the fitted weights, or sync and energy alike).
-        """
+        """``structure`` in [0, 1]: 0 ranks by content alone, 1 by ``base`` (the fitted weights, or sync and
+        energy alike); in between, the two mix."""
         structure = float(np.clip(structure, 0.0, 1.0))
-        base = base or cls(content=0.0, sync=0.5, energy=0.5)
-        parts = np.array([base.sync, base.energy, base.onset, base.metre, base.accent])
-        parts = parts / max(1e-9, parts.sum()) * structure
-        return cls(1 - structure, *(float(p) for p in parts))
+        parts = asdict(base or cls(content=0.0, sync=0.5, energy=0.5))
+        total = max(1e-9, sum(parts.values()))
+        mixed = {k: structure * v / total for k, v in parts.items()}
+        mixed["content"] += 1.0 - structure
+        return cls(**mixed)
 
     @property
     def fine(self) -> np.ndarray:

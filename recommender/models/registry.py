@@ -21,11 +21,22 @@ def audio_encoder(path: str):
     return enc.load(path, device=get_device())
 
 
-@lru_cache(maxsize=4)
 def crossmodal(path: str):
-    """The cross-modal model, or None when no checkpoint exists (the shared space is then simply absent)."""
+    """The cross-modal model, or None when no checkpoint exists (the shared space is then simply absent).
+
+    Keyed by the file's modification time too: a model refined in place (``train_crossmodal --init``) is
+    loaded again by every process that asks after it changed.
+    """
+    p = Path(path)
+    return _crossmodal(path, p.stat().st_mtime_ns if p.exists() else -1)
+
+
+@lru_cache(maxsize=4)
+def _crossmodal(path: str, mtime_ns: int):
     from recommender.models import crossmodal as cm
 
-    if not Path(path).exists():
-        return None
-    return cm.load(path, device=get_device())
+    return None if mtime_ns < 0 else cm.load(path, device=get_device())
+
+
+for _name in ("cache_clear", "cache_info", "cache_parameters"):  # the cache is the one behind the function
+    setattr(crossmodal, _name, getattr(_crossmodal, _name))

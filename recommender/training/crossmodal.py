@@ -117,34 +117,33 @@ def cross_loss(v: torch.Tensor, a: torch.Tensor, cfg: CrossTrainConfig) -> torch
 def train(
     clips: Sequence[Clip], config: CrossTrainConfig | None = None, *, audio_init: str | Path | None = None,
     progress: Callable[[float, str], None] | None = None, model_config: cm.CrossModalConfig | None = None,
+    init: str | Path | None = None,
 ) -> tuple[cm.CrossModal, list[float]]:  # fmt: skip
-    """Train the two-branch model on clips; seeded and deterministic, so one config gives one model."""
+    """Train the two-branch model on clips; seeded and deterministic, so one config gives one model.
+
+    With ``init`` (a cross-modal checkpoint) training continues from that model, its normalisation included:
+    a user's own music videos refine the shipped model instead of replacing it.
+    """
     cfg = config or CrossTrainConfig()
     with deterministic(cfg.seed, threads=cfg.threads):
-        return _train(clips, cfg, audio_init=audio_init, progress=progress, model_config=model_config)
+        return _train(clips, cfg, audio_init=audio_init, progress=progress, model_config=model_config, init=init)
 
 
 def _train(
     clips: Sequence[Clip], config: CrossTrainConfig | None = None, *, audio_init: str | Path | None = None,
     progress: Callable[[float, str], None] | None = None, model_config: cm.CrossModalConfig | None = None,
+    init: str | Path | None = None,
 ) -> tuple[cm.CrossModal, list[float]]:  # fmt: skip
     cfg = config or CrossTrainConfig()
     if len(clips) < 2:
         raise ValueError("training needs at least two clips")
     rng = np.random.default_rng(cfg.seed)
     device = get_device()
-    model = cm.CrossModal(model_config)
-    if audio_init and Path(audio_init).exists():  # transfer the audio-similarity trunk (not a head of other shape)
-        own = model.audio.state_dict()
-        state = {k: v for k, v in enc.load(audio_init).state_dict().items() if own[k].shape == v.shape}
-        model.audio.load_state_dict(state, strict=False)
+    if init:  # continue from the checkpoint as it is, its normalisation included
+        model = cm.load(init, device="cpu")
     else:
-        sample = np.concatenate([c.mel[:, ::50] for c in clips], axis=1)
-        model.audio.mel_mean.fill_(float(sample.mean()))
-        model.audio.mel_std.fill_(float(sample.std() + 1e-6))
-    feats = np.concatenate([c.feats for c in clips])
-    model.video.feat_mean.copy_(torch.from_numpy(feats.mean(0)))
-    model.video.feat_std.copy_(torch.from_numpy(feats.std(0) + 1e-4))
+        model = cm.CrossModal(model_config)
+        _initialise(model, clips, audio_init)
     model.to(device)
     batch = min(cfg.batch, len(clips))
 
@@ -155,6 +154,22 @@ def _train(
 
     losses = fit(model, batch_loss, steps=cfg.steps, lr=cfg.lr, progress=progress)
     return model, losses
+
+
+def _initialise(model: cm.CrossModal, clips: Sequence[Clip], audio_init: str | Path | None) -> None:
+    """A fresh model: the audio-similarity trunk where it fits (not a head of other shape), and the input
+    normalisation measured on the clips."""
+    if audio_init and Path(audio_init).exists():
+        own = model.audio.state_dict()
+        state = {k: v for k, v in enc.load(audio_init).state_dict().items() if own[k].shape == v.shape}
+        model.audio.load_state_dict(state, strict=False)
+    else:
+        sample = np.concatenate([c.mel[:, ::50] for c in clips], axis=1)
+        model.audio.mel_mean.fill_(float(sample.mean()))
+        model.audio.mel_std.fill_(float(sample.std() + 1e-6))
+    feats = np.concatenate([c.feats for c in clips])
+    model.video.feat_mean.copy_(torch.from_numpy(feats.mean(0)))
+    model.video.feat_std.copy_(torch.from_numpy(feats.std(0) + 1e-4))
 
 
 @torch.no_grad()
@@ -204,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--loss", choices=["triplet", "infonce"], default="triplet")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bins", type=int, default=DEFAULT_BINS, help="ordered time bins in the pooling")
+    parser.add_argument("--init", type=Path, help="continue training from this cross-modal checkpoint")
     args = parser.parse_args(argv)
     clips = load_corpus(args.videos)
     print(f"{len(clips)} training clips")
@@ -215,8 +231,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         audio_init=args.audio_init,
         progress=lambda f, m: print(f"[{f:4.0%}] {m}", flush=True),
         model_config=cm.CrossModalConfig(bins=args.bins),
+        init=args.init,
     )
     meta = {"steps": args.steps, "loss": args.loss, "seed": args.seed, "clips": len(clips), "bins": args.bins,
+            "init": str(args.init) if args.init else None,
             "train_seconds": round(time.monotonic() - t0), "final_loss": float(np.mean(losses[-20:]))}  # fmt: skip
     if args.eval:
         results = evaluate(model, load_corpus(args.eval))

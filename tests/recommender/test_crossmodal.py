@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from recommender.media import MediaError
 from recommender.models import crossmodal as cm
@@ -57,3 +58,22 @@ def test_committed_checkpoint_embeds_unit_vectors_deterministically(corpus):
     video, audio = clip_embeddings(model, corpus)
     assert np.allclose(np.linalg.norm(audio, axis=1), 1.0, atol=1e-5)
     assert CHECKPOINT.stat().st_size < 5 * 2**20
+
+
+def test_training_can_continue_from_a_checkpoint(corpus):
+    start = cm.load(CHECKPOINT)
+    model, losses = train(
+        corpus, CrossTrainConfig(steps=3, batch=6, min_window=3, max_window=6, seed=0), init=CHECKPOINT
+    )
+    assert len(losses) == 3
+    # The checkpoint's normalisation is kept (a fresh model measures it on the clips instead) ...
+    assert torch.equal(model.video.feat_mean, start.video.feat_mean)
+    assert torch.equal(model.audio.mel_mean, start.audio.mel_mean)
+    # ... and training moved the weights from the checkpoint's, not from a random start.
+    before = dict(start.state_dict())
+    moved = [k for k, v in model.state_dict().items() if v.dtype.is_floating_point and not torch.equal(v, before[k])]
+    assert moved
+    after = model.state_dict()
+    change = sum(float((after[k] - before[k]).abs().sum()) for k in moved)
+    size = sum(float(before[k].abs().sum()) for k in moved)
+    assert 0 < change / size < 0.05  # a few steps refine it; they do not start over

@@ -13,7 +13,7 @@ from recommender.highlights import highlight
 from recommender.media import ANALYSIS_SR, MediaError, load_audio, waveform_peaks
 from recommender.models.registry import ModelMissing, audio_encoder, crossmodal
 from recommender.passages import block_features
-from webapp.catalog.indexes import index_track
+from webapp.catalog.indexes import index_track, rebuild_indexes
 from webapp.catalog.models import Section, Track, TrackState, to_bytes
 from webapp.catalog.tagging import assign_tags, retrain_tagger
 from webapp.catalog.versions import render_track_version  # noqa: F401 (its task: the worker autodiscovers tasks.py)
@@ -62,10 +62,23 @@ def analyze_track(job: Job, progress: Progress) -> dict:
 
 @job_task("embed_track", queue="gpu")
 def embed_track(job: Job, progress: Progress) -> dict:
+    track = target_row(job, Track)
+    sections = store_vectors(track, progress)
+    track.refresh_from_db()
+    assign_tags(track)
+    progress(0.8, "tagged")
+    index_track(track)
+    Track.objects.filter(pk=track.pk).update(state=TrackState.READY)
+    features_path(track).unlink(missing_ok=True)
+    return {"sections": sections, "device": str(get_device())}
+
+
+def store_vectors(track: Track, progress: Progress | None = None) -> int:
+    """Embed a track in both spaces from its log-mel (kept by the analysis, or decoded again) and store the
+    vectors of the track, its sections and its segments; the number of sections."""
     from recommender.models import audio_encoder as enc  # torch, as above
     from recommender.track_vectors import embed_track_spaces
 
-    track = target_row(job, Track)
     path = features_path(track)
     if path.exists():
         mel = np.load(path).astype(np.float32)
@@ -81,7 +94,8 @@ def embed_track(job: Job, progress: Progress) -> dict:
         crossmodal_model=crossmodal(str(settings.CROSSMODAL_MODEL_PATH)), duration=track.duration or 0.0,
         downbeats=track.downbeats, device=get_device(),
     )  # fmt: skip
-    progress(0.6, "embedded")
+    if progress:
+        progress(0.6, "embedded")
     with transaction.atomic():
         Track.objects.filter(pk=track.pk).update(
             embedding=to_bytes(out.vector),
@@ -94,13 +108,22 @@ def embed_track(job: Job, progress: Progress) -> dict:
             Section.objects.filter(pk=section.pk).update(
                 embedding=to_bytes(v), xm_embedding=None if xv is None else to_bytes(xv)
             )
-    track.refresh_from_db()
-    assign_tags(track)
-    progress(0.8, "tagged")
-    index_track(track)
-    Track.objects.filter(pk=track.pk).update(state=TrackState.READY)
-    path.unlink(missing_ok=True)
-    return {"sections": len(sections), "device": str(get_device())}
+    return len(sections)
+
+
+@job_task("reembed_catalog", queue="gpu")
+def reembed_catalog(job: Job, progress: Progress) -> dict:
+    """Every analysed track again in both spaces, after a model was trained or refined (``train_crossmodal
+    --init``), then the indexes rebuilt, so that recommendations use the new model."""
+    audio_encoder.cache_clear()  # a new checkpoint at the same path
+    crossmodal.cache_clear()
+    tracks = list(Track.objects.ready().order_by("pk"))
+    for i, track in enumerate(tracks):
+        store_vectors(track)
+        features_path(track).unlink(missing_ok=True)
+        progress(0.95 * (i + 1) / max(1, len(tracks)), f"re-embedded {i + 1}/{len(tracks)}")
+    tracks_indexed, sections_indexed = rebuild_indexes()
+    return {"tracks": len(tracks), "indexed": [tracks_indexed, sections_indexed]}
 
 
 @job_task("retag_catalog", queue="cpu")

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from recommender.training import crossmodal
 
@@ -19,12 +19,46 @@ class Command(BaseCommand):
         parser.add_argument("--loss", choices=["triplet", "infonce"], default="triplet")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--bins", type=int, default=crossmodal.DEFAULT_BINS, help="ordered time bins in pooling")
+        parser.add_argument(
+            "--init",
+            nargs="?",
+            const=str(settings.CROSSMODAL_MODEL_PATH),
+            default=None,
+            help="continue from a checkpoint (default: the current model) instead of from scratch",
+        )
+        parser.add_argument("--no-reembed", action="store_true",
+                            help="do not queue the job that re-embeds the catalog with the new model")  # fmt: skip
 
     def handle(self, *args, videos: Path, eval: Path | None, out: Path | None, steps: int, loss: str, seed: int,
-               bins: int, **options) -> None:  # fmt: skip
-        argv = ["--videos", str(videos), "--out", str(out or settings.CROSSMODAL_MODEL_PATH), "--steps", str(steps),
-                "--loss", loss, "--seed", str(seed), "--audio-init", str(settings.AUDIO_MODEL_PATH),
-                "--bins", str(bins)]  # fmt: skip
+               bins: int, init: str | None, no_reembed: bool, **options) -> None:  # fmt: skip
+        target = Path(out or settings.CROSSMODAL_MODEL_PATH)
+        argv = ["--videos", str(videos), "--out", str(target), "--steps", str(steps), "--loss", loss,
+                "--seed", str(seed), "--audio-init", str(settings.AUDIO_MODEL_PATH), "--bins", str(bins)]  # fmt: skip
         if eval:
             argv += ["--eval", str(eval)]
+        if init:
+            if not Path(init).exists():
+                raise CommandError(f"no checkpoint at {init} to continue from")
+            argv += ["--init", str(init)]
         crossmodal.main(argv)
+        if target.resolve() == Path(settings.CROSSMODAL_MODEL_PATH).resolve() and not no_reembed:
+            from webapp.catalog.tasks import reembed_catalog
+            from webapp.core.jobs import create_job
+
+            job = create_job(_system_user(), reembed_catalog)
+            self.stdout.write(f"queued job {job.pk}: re-embed the catalog with the new model")
+
+
+def _system_user():
+    """Whom a job started from the command line belongs to: the first admin, else a user that cannot log in."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model()
+    admin = users.objects.filter(is_superuser=True).order_by("pk").first()
+    if admin:
+        return admin
+    user, created = users.objects.get_or_create(username="segue-system")
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user

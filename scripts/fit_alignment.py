@@ -1,0 +1,76 @@
+"""Fit the alignment's term weights and save them beside the models (recommender/checkpoints).
+
+    .venv/bin/python scripts/fit_alignment.py [--songs 60] [--clips 80] [--work /tmp/segue-fit-alignment]
+
+Training music videos: songs synthesised by Segue's own generator (seeds 500 on, none of them in the demo
+catalog), edited from real photographs (Debian wallpaper packages; development only) with editing habits
+drawn per video by ``bench/real_media_queries.py`` (family A). None of the real music or the query videos
+of ``bench/real_media.py`` is used, so its figures stay a test. Reproduces
+``recommender/checkpoints/alignment_weights.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.real_media import PHOTO_PACKAGES, package_files  # noqa: E402
+from bench.real_media_queries import load_photos, make_query, music_events  # noqa: E402
+from recommender import evaluation as ev  # noqa: E402
+from recommender.alignment import WEIGHTS_PATH  # noqa: E402
+from recommender.blend import fit_weights, save_weights  # noqa: E402
+
+FIRST_SEED = 500
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--songs", type=int, default=60)
+    parser.add_argument("--clips", type=int, default=80)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/segue-fit-alignment"))
+    parser.add_argument("--out", type=Path, default=WEIGHTS_PATH)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    from recommender.models.crossmodal import load
+    from recommender.synth.music import make_song
+
+    model = load(ROOT / "recommender" / "checkpoints" / "crossmodal.pt")
+    args.work.mkdir(parents=True, exist_ok=True)
+    songs = {s: make_song(s) for s in range(FIRST_SEED, FIRST_SEED + args.songs)}
+    entries = [ev.music_entry(f"song-{s}", song.audio, song.sr, model) for s, song in songs.items()]
+    print(f"{len(entries)} training songs analysed")
+    photo_paths = package_files(PHOTO_PACKAGES, r"\.(jpe?g|png)$")
+    rng = np.random.default_rng(args.seed)
+    photos = load_photos([photo_paths[i] for i in rng.permutation(len(photo_paths))[-80:]])  # not the bench's
+    queries = []
+    for i in range(args.clips):
+        qrng = np.random.default_rng([args.seed, 7, i])
+        k = int(qrng.integers(len(entries)))
+        seed = FIRST_SEED + k
+        video = args.work / f"clip{i:03d}.mp4"
+        meta_path = video.with_suffix(".json")
+        if not meta_path.exists():
+            song = songs[seed]
+            pick = [photos[int(j)] for j in qrng.choice(len(photos), 10, replace=False)]
+            make_query(video, song.audio, music_events(song.audio), pick, "A", qrng, track=f"song-{seed}")
+        meta = json.loads(meta_path.read_text())
+        queries.append(ev.video_query(video, model, k, float(meta["start"])))
+        if (i + 1) % 20 == 0:
+            print(f"  {i + 1}/{args.clips} training clips")
+    weights, report = fit_weights([(q.sequence, q.truth) for q in queries], [e.sequence for e in entries])
+    print(f"fitted: {weights}\n{report}")
+    command = f"scripts/fit_alignment.py --songs {args.songs} --clips {args.clips} --seed {args.seed}"
+    save_weights(args.out, weights, report, source=f"{args.clips} photo clips of {args.songs} synthesised songs "
+                 f"({command})")  # fmt: skip
+    print(f"saved {args.out}")
+
+
+if __name__ == "__main__":
+    main()
