@@ -5,6 +5,7 @@ import pytest
 
 from recommender.arrange import ArrangeError, default_anchor, naive_edit, plan_edit, render
 from recommender.arrange_features import downbeat_features
+from recommender.arrange_markers import plan_markers, video_peak
 from recommender.synth.music import make_song
 
 FRAME = 1 / 25
@@ -90,3 +91,26 @@ def test_the_naive_edit_is_the_track_cut_with_a_fade(song):
     out = naive_edit(s.audio, s.sr, 10.0, offset=2.0)
     assert len(out) == 10 * s.sr
     assert _same(out[: s.sr], s.audio[2 * s.sr : 3 * s.sr]) and abs(out[-1]) < 1e-3
+
+
+def test_plan_markers_follow_the_edit():
+    plan = {
+        "pieces": [
+            {"src_start": 0.5, "src_end": 8.0, "out_start": 0.0},
+            {"src_start": 20.0, "src_end": 26.0, "out_start": 7.5},
+        ],
+        "joins": [{"out_time": 7.5, "src_from": 8.0, "src_to": 20.0, "cost": 0.4}],
+    }
+    marks = plan_markers(plan, downbeats=[0.0, 2.0, 4.0, 6.0, 8.0, 20.0, 22.0, 24.0], sections=[0.0, 4.0, 22.0],
+                         section_labels=["A", "B", "C"])  # fmt: skip
+    assert [(m.time, m.kind) for m in marks] == [
+        (1.5, "downbeat"), (3.5, "section"), (5.5, "downbeat"), (7.5, "join"), (9.5, "section"), (11.5, "downbeat"),
+    ]  # fmt: skip
+    assert marks[3].label == "Join 1: 8.0 s to 20.0 s" and marks[4].label == "Section C"
+
+
+def test_the_video_peak_is_the_cut_with_the_biggest_rise_of_activity():
+    hop = 0.25
+    activity = np.r_[np.full(20, 0.1), np.full(20, 0.3), np.full(20, 1.5), np.full(20, 0.2)]  # 5 s, 10 s, 15 s
+    assert video_peak(activity, hop, cuts=[5.0, 10.0, 15.0], duration=20.0) == 10.0
+    assert video_peak(activity, hop, duration=20.0) == 10.0  # no cuts: the largest rise itself
