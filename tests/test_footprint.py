@@ -41,7 +41,13 @@ def test_settings_import_no_numeric_stack():
 
 
 def test_the_supervisor_command_imports_no_numeric_stack():
-    got = imported_after("from webapp.core.management.commands import runlocal; runlocal.Command()")
+    """What `manage.py runlocal` does before it starts anything (its system checks included), without starting."""
+    got = imported_after(
+        "from webapp.core.management.commands import runlocal\n"
+        "cmd = runlocal.Command()\n"
+        "cmd.handle = lambda *args, **options: None\n"
+        "cmd.run_from_argv(['manage.py', 'runlocal', '--no-seed'])"
+    )
     assert got["heavy"] == []
     assert got["rss_mb"] < 80
 

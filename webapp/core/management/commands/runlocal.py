@@ -52,6 +52,9 @@ def port_in_use(host: str, port: int) -> bool:
 
 class Command(BaseCommand):
     help = "Run Segue on this machine: web server on 127.0.0.1:8000 and a Celery worker (cpu, gpu)."
+    # The system checks import the URLconf, so every view and what they import (torch, numba, scipy: ~400 MB held
+    # for nothing here); `migrate`, run first as a child process, runs them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
