@@ -120,7 +120,7 @@ class Command(BaseCommand):
         )
         seeding = None
         if not no_seed and "seed_demo" in get_commands():
-            seeding = subprocess.Popen([*manage, "seed_demo"], env=env)  # the worker analyses songs as they arrive
+            seeding = subprocess.Popen([*manage, "seed_demo", "--skip-checks"], env=env)  # analysed by the worker
         self._supervise(procs, seeding)
 
     def _supervise(self, procs: list[subprocess.Popen], seeding: subprocess.Popen | None) -> None:
