@@ -17,7 +17,7 @@ from recommender.media import ANALYSIS_SR, MediaError, load_audio
 from recommender.passages import query_passages, vote
 from recommender.spectral import power_spectrogram
 from webapp.catalog.indexes import passage_index
-from webapp.catalog.models import Section, Track
+from webapp.catalog.models import Section, Track, TrackState
 from webapp.core.uploads import check_size, on_disk
 
 MIN_REFERENCE_SECONDS = 3.0
@@ -42,11 +42,15 @@ def upload_audio(upload) -> np.ndarray:
     return _usable(y[: int(MAX_REFERENCE_SECONDS * ANALYSIS_SR)], upload.name)
 
 
-def track_audio(track: Track, start: float, end: float) -> np.ndarray:
-    """Samples of a span of a catalog track (seconds)."""
+def track_audio(track: Track, start: float, seconds: float) -> np.ndarray:
+    """Samples of ``seconds`` of a catalog track from ``start`` (a start past the end: its last ``seconds``);
+    MediaError when the track is not analysed or its file cannot be decoded. A silent span is returned as is
+    (it matches nothing)."""
+    if track.state != TrackState.READY or not track.duration:
+        raise MediaError(f"track {track.pk} is not analysed yet ({track.state})")
+    start = max(0.0, min(start, track.duration - seconds))
     y = load_audio(track.file.path, sr=ANALYSIS_SR, max_seconds=settings.MAX_TRACK_SECONDS, allow_silent=True)
-    a, b = int(start * ANALYSIS_SR), int(min(end, start + MAX_REFERENCE_SECONDS) * ANALYSIS_SR)
-    return _usable(y[a:b], f"{track} {start:g}–{end:g} s")
+    return y[int(start * ANALYSIS_SR) : int((start + min(seconds, MAX_REFERENCE_SECONDS)) * ANALYSIS_SR)]
 
 
 def _usable(y: np.ndarray, name: str) -> np.ndarray:
@@ -60,8 +64,12 @@ def _usable(y: np.ndarray, name: str) -> np.ndarray:
 
 def search_sections(y: np.ndarray, user, *, k: int = 10, exclude: int | None = None) -> list[SectionMatch]:
     """The ``k`` best (track, offset) matches of reference samples ``y`` among tracks ``user`` may see."""
+    if len(y) < 2048 or not np.any(y):
+        return []
     vecs, times = query_passages(power_spectrogram(y), ANALYSIS_SR)
     index = passage_index()
+    if len(vecs) == 0 or len(index) == 0:
+        return []
     fetch = HITS_PER_PASSAGE
     while True:
         hits = index.search(vecs, fetch)

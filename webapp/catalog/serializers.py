@@ -121,22 +121,19 @@ class SimilarTrackSerializer(serializers.Serializer):
 
 
 class SectionSearchSerializer(serializers.Serializer):
-    """A reference: an audio file (multipart `file`), or a span of a catalog track (`track`, `start`, `end`)."""
+    """A reference file (multipart): analysed in memory, never stored."""
 
-    file = serializers.FileField(required=False, help_text="an audio file; analysed in memory, never stored")
-    track = serializers.IntegerField(required=False, min_value=1, help_text="or a catalog track you can see…")
-    start = serializers.FloatField(required=False, min_value=0, default=0.0, help_text="…from (s)")
-    end = serializers.FloatField(required=False, min_value=0, help_text="…to (s; default start + 10)")
+    file = serializers.FileField(help_text="an audio file (3 s or more; the first 60 s are used)")
     k = serializers.IntegerField(required=False, default=10, min_value=1, max_value=50, help_text="how many")
 
-    def validate(self, data):
-        if ("file" in data) == ("track" in data):
-            raise serializers.ValidationError("give either a `file` or a `track` (with `start` and `end`)")
-        if "track" in data:
-            data.setdefault("end", data["start"] + 10.0)
-            if data["end"] - data["start"] < 3.0:
-                raise serializers.ValidationError({"end": "the span must last at least 3 s"})
-        return data
+
+class SectionSpanSearchSerializer(StrictInputMixin, serializers.Serializer):
+    """A span of a catalog track you can see (JSON): the other tracks' passages that sound like it."""
+
+    track = serializers.IntegerField(help_text="a catalog track you can see")
+    start = serializers.FloatField(required=False, default=0.0, min_value=0, help_text="s; past the end: the end")
+    seconds = serializers.FloatField(required=False, default=10.0, min_value=3, max_value=60, help_text="how long")
+    k = serializers.IntegerField(required=False, default=10, min_value=1, max_value=50, help_text="how many")
 
 
 class SectionMatchSerializer(serializers.Serializer):

@@ -21,6 +21,7 @@ from webapp.catalog.serializers import (
     SearchParams,
     SectionMatchSerializer,
     SectionSearchSerializer,
+    SectionSpanSearchSerializer,
     SimilarTrackSerializer,
     TagSerializer,
     TrackDetailSerializer,
@@ -207,28 +208,35 @@ class SectionSearchView(APIView):
     throttle_scope = "uploads"
 
     @extend_schema(
-        request={"multipart/form-data": SectionSearchSerializer, "application/json": SectionSearchSerializer},
+        request={"multipart/form-data": SectionSearchSerializer, "application/json": SectionSpanSearchSerializer},
         responses={
             200: SectionMatchSerializer(many=True),
-            400: OpenApiResponse(description="bad fields, or a reference that is corrupt, silent or too short"),
+            400: OpenApiResponse(description="bad fields, or a reference file that is corrupt, silent or too short"),
             404: OpenApiResponse(description="no such track among those you can see"),
+            409: OpenApiResponse(description="the track is not analysed yet, or its audio cannot be read"),
             413: OpenApiResponse(description="the file is larger than MAX_TRACK_BYTES"),
         },
     )
     def post(self, request: Request) -> Response:
-        body = SectionSearchSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        exclude = None
-        try:
-            if "file" in data:
-                y = search.upload_audio(data["file"])
-            else:
-                track = get_object_or_404(Track.objects.visible_to(request.user).ready(), pk=data["track"])
-                y, exclude = search.track_audio(track, data["start"], data["end"]), track.pk
-        except MediaError as exc:
-            return rejection(exc)
-        matches = search.search_sections(y, request.user, k=data["k"], exclude=exclude)
+        if request.content_type.startswith("multipart/"):
+            body = SectionSearchSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            try:
+                y = search.upload_audio(body.validated_data["file"])
+            except MediaError as exc:
+                return rejection(exc)
+            exclude = None
+        else:
+            body = SectionSpanSearchSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            data = body.validated_data
+            track = get_object_or_404(Track.objects.visible_to(request.user), pk=data["track"])
+            try:
+                y = search.track_audio(track, data["start"], data["seconds"])
+            except MediaError as exc:
+                return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+            exclude = track.pk
+        matches = search.search_sections(y, request.user, k=body.validated_data["k"], exclude=exclude)
         out = [{"track": m.track, "start": m.start, "end": m.end, "score": m.score, "section": m.section}
                for m in matches]  # fmt: skip
         return Response(SectionMatchSerializer(out, many=True, context={"request": request}).data)

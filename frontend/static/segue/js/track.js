@@ -136,7 +136,7 @@ $("find-similar").addEventListener("click", async () => {
   const list = $("similar-sections");
   list.innerHTML = `<li class="status">searching…</li>`;
   try {
-    const body = { track: Number(id), start: +selection[0].toFixed(2), end: +Math.min(selection[1], selection[0] + 60).toFixed(2) };
+    const body = { track: Number(id), start: +selection[0].toFixed(2), seconds: +Math.min(60, selection[1] - selection[0]).toFixed(2) };
     const hits = await api("/api/search/sections/", { method: "POST", body });
     list.innerHTML = hits.map((h) => `<li><a href="/catalog/${h.track.id}/">${esc(h.track.title)}</a>
       <span class="status">${mmss(h.start)}–${mmss(h.end)}${h.section ? ` · section ${esc(h.section.label)}` : ""} · ${h.score.toFixed(2)}</span></li>`)
