@@ -49,6 +49,26 @@ def metre_curve(duration: float, *, beats=(), downbeats=(), section_starts=(), h
     return np.maximum(out, spread)
 
 
+@njit(cache=True, fastmath=True)
+def _dilate(curve, back, ahead, out):  # pragma: no cover
+    """``out[j] = max(curve[j - back : j + ahead + 1])``: a video event at j matches the music near it."""
+    n = len(curve)
+    for j in range(n):
+        m = 0.0
+        for i in range(max(0, j - back), min(n, j + ahead + 1)):
+            if curve[i] > m:
+                m = curve[i]
+        out[j] = m
+
+
+@njit(cache=True, fastmath=True)
+def _add_shifted(total, curve, shift, weight):  # pragma: no cover
+    """``total[o] += weight * curve[o + shift]`` for every offset o: contiguous, so it vectorises."""
+    n = min(len(total), len(curve) - shift)
+    for o in range(n):
+        total[o] += weight * curve[o + shift]
+
+
 @njit(cache=True, parallel=True, fastmath=True)
 def fine_kernel(
     onset, metre, fptr, coarse, cptr, cut_idx, acc_idx, acc_w, n_video, w, ratio, back, ahead
@@ -56,50 +76,43 @@ def fine_kernel(
     """Best fine offset per candidate of ``coarse[round(o / ratio)] + Σ w_k z_k(o)``.
 
     A video event at fine frame j matches the music's strongest value in ``[j - back, j + ahead]``: a cut
-    shows on the first frame after the beat, and compression can smear it over the next one.
+    shows on the first frame after the beat, and compression can smear it over the next one. Each event adds
+    a shifted copy of the dilated curve to its term, so the inner loops run over contiguous offsets.
 
-    Returns ``(n, 2 + N_TERMS + 1)``: score, fine offset, the three z-scores and the coarse score there.
+    Returns ``(n, 3 + N_TERMS)``: score, fine offset, the three z-scores and the coarse score there.
     """
     n = len(fptr) - 1
     out = np.full((n, 3 + N_TERMS), -np.inf)
-    n_cuts = len(cut_idx)
-    n_acc = len(acc_idx)
     for c in prange(n):
         a, tm = fptr[c], fptr[c + 1] - fptr[c]
         n_off = max(1, tm - n_video + 1)
         n_coarse = cptr[c + 1] - cptr[c]
-        terms = np.zeros((N_TERMS, n_off))
-        for o in range(n_off):
-            s0 = 0.0
-            s1 = 0.0
-            for k in range(n_cuts):
-                j0 = max(0, o + cut_idx[k] - back)
-                j1 = min(tm, o + cut_idx[k] + ahead + 1)
-                best_on = 0.0
-                best_me = 0.0
-                for j in range(j0, j1):
-                    best_on = max(best_on, onset[a + j])
-                    best_me = max(best_me, metre[a + j])
-                s0 += best_on
-                s1 += best_me
-            s2 = 0.0
-            for k in range(n_acc):
-                j0 = max(0, o + acc_idx[k] - back)
-                j1 = min(tm, o + acc_idx[k] + ahead + 1)
-                best_on = 0.0
-                for j in range(j0, j1):
-                    best_on = max(best_on, onset[a + j])
-                s2 += acc_w[k] * best_on
-            terms[0, o] = s0
-            terms[1, o] = s1
-            terms[2, o] = s2
+        on = np.empty(tm, dtype=np.float32)
+        me = np.empty(tm, dtype=np.float32)
+        _dilate(onset[a : a + tm], back, ahead, on)
+        _dilate(metre[a : a + tm], back, ahead, me)
+        terms = np.zeros((N_TERMS, n_off), dtype=np.float32)
+        for k in range(len(cut_idx)):
+            if cut_idx[k] < tm:
+                _add_shifted(terms[0], on, cut_idx[k], 1.0)
+                _add_shifted(terms[1], me, cut_idx[k], 1.0)
+        for k in range(len(acc_idx)):
+            if acc_idx[k] < tm:
+                _add_shifted(terms[2], on, acc_idx[k], acc_w[k])
         mean = np.zeros(N_TERMS)
-        sd = np.zeros(N_TERMS)
+        sd = np.ones(N_TERMS)
         for t in range(N_TERMS):
-            m = terms[t].mean()
-            v = ((terms[t] - m) ** 2).mean()
+            m = 0.0
+            for o in range(n_off):
+                m += terms[t, o]
+            m /= n_off
+            v = 0.0
+            for o in range(n_off):
+                v += (terms[t, o] - m) ** 2
+            v /= n_off
             mean[t] = m
-            sd[t] = np.sqrt(v) if v > 1e-12 else 1.0
+            if v > 1e-12:
+                sd[t] = np.sqrt(v)
         for o in range(n_off):
             oc = min(n_coarse - 1, int(o / ratio + 0.5))
             base = coarse[cptr[c] + oc] if n_coarse > 0 else 0.0
