@@ -1,9 +1,9 @@
 """Query-time ranking of the catalog by a brief in words (``GET /api/tracks/?prompt=``).
 
 The tracks' measured traits come from the rows of the queryset the user may see (with any filters); their tag
-probabilities from a per-process matrix of every track's tags, rebuilt only when tags change (count and last id of
-TrackTag: ``assign_tags`` replaces a track's rows), so a brief over 10,000 tracks reads one small query, not 120,000
-tag rows. The listener's own tag labels sit on top, as the track list shows them.
+probabilities from a per-process matrix of every track's tags, rebuilt only when tags change (count, last id and
+sum of TrackTag: ``assign_tags`` replaces a track's rows), so a brief over 10,000 tracks reads one small query,
+not 120,000 tag rows. The listener's own tag labels sit on top, as the track list shows them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 
 from recommender.brief import Brief, Ranking, explain, parse_brief, rank, summary
 from recommender.brief_traits import CatalogTraits
@@ -42,7 +42,8 @@ class RankedBrief:
 
 def _all_tags() -> tuple[np.ndarray, np.ndarray]:
     """(sorted track ids ``(n,)``, their tag probabilities ``(n, C)``), cached until TrackTag rows change."""
-    key = tuple(TrackTag.objects.aggregate(n=Count("id"), last=Max("id")).values())
+    # ids can come back after a rollback (tests, SQLite): the sum of probabilities tells such states apart too
+    key = tuple(TrackTag.objects.aggregate(n=Count("id"), last=Max("id"), total=Sum("probability")).values())
     with _lock:
         if _tags_cache["key"] != key:
             rows = np.array(list(TrackTag.objects.values_list("track_id", "tag", "probability")), dtype=object)
