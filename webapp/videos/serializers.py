@@ -2,7 +2,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from webapp.catalog.serializers import SearchParams, TrackSerializer
+from webapp.catalog.serializers import BriefFitSerializer, SearchParams, TrackSerializer
 from webapp.core.models import Job, JobState
 from webapp.core.serializers import RoundedFloatField, StrictInputMixin
 from webapp.videos.models import Preview, Video, VideoState
@@ -87,6 +87,7 @@ class RecommendationSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.FloatField()),
         help_text="[video seconds, track seconds] at each shot start and at the end",
     )
+    brief = BriefFitSerializer(required=False, allow_null=True, help_text="with a prompt: how the track fits it")
 
 
 class PreviewSerializer(serializers.ModelSerializer):
@@ -136,6 +137,16 @@ class RecommendationParams(SearchParams):
         required=False, min_value=0, max_value=1, help_text="weight of structure (sync, energy) vs content"
     )
     method = serializers.ChoiceField(choices=["rigid", "dtw"], required=False, help_text="alignment method")
+    prompt = serializers.CharField(
+        required=False, max_length=500, help_text='a brief in words that steers the ranking ("upbeat, no vocals")'
+    )
+    text_weight = serializers.FloatField(
+        required=False,
+        default=0.5,
+        min_value=0,
+        max_value=1,
+        help_text="with a prompt: 0 the video only, 1 the brief only",
+    )
 
 
 class MarkerParams(serializers.Serializer):

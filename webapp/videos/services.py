@@ -65,6 +65,7 @@ class Recommendation:
     score: float
     offset: float = 0.0
     alignment: Alignment | None = None
+    brief: dict | None = None  # with a prompt: how the track fits it (webapp.catalog.briefs)
 
 
 def candidates(video: Video, tracks, *, limit: int) -> dict[int, float]:
@@ -119,10 +120,34 @@ def video_seq(video: Video):
                           accent_strengths=accents[:, 1], frame_rate=video.fps or 25.0)  # fmt: skip
 
 
-def recommend(video: Video, tracks, *, mode: str, k: int, structure: float | None = None,
-              method: str | None = None) -> list[Recommendation]:  # fmt: skip
+def recommend(video: Video, tracks, *, mode: str, k: int, structure: float | None = None, method: str | None = None,
+              prompt: str | None = None, text_weight: float = 0.5, user=None) -> list[Recommendation]:  # fmt: skip
     """Top ``k`` of ``tracks`` (those the user may see, filtered) for the video: by clip vector (global) or by
-    sequence alignment (tracks at least as long as the video)."""
+    sequence alignment (tracks at least as long as the video); with a ``prompt``, the video's best candidates
+    re-ranked by a blend with the brief (``text_weight`` 0: the video only, 1: the brief only)."""
+    if prompt:
+        pool = _recommend(video, tracks, mode=mode, k=max(5 * k, 50), structure=structure, method=method)
+        return steer_by_brief(pool, prompt, text_weight=text_weight, user=user)[:k]
+    return _recommend(video, tracks, mode=mode, k=k, structure=structure, method=method)
+
+
+def steer_by_brief(recs: list[Recommendation], prompt: str, *, text_weight: float, user) -> list[Recommendation]:
+    """``recs`` re-ordered by their own score blended with their fit to the brief, each told how it fits."""
+    from recommender.brief import blend_with_brief
+    from webapp.catalog.briefs import rank_tracks
+
+    if not recs:
+        return recs
+    ranked = rank_tracks(Track.objects.filter(pk__in=[r.track.pk for r in recs]), user, prompt)
+    brief_scores = np.array([ranked.ranking.scores[ranked.row_of[r.track.pk]] for r in recs])
+    blended = blend_with_brief(np.array([r.score for r in recs]), brief_scores, text_weight)
+    for r in recs:
+        r.brief = {**ranked.fit(r.track.pk), "ignored": ranked.brief.ignored}
+    order = np.lexsort((np.arange(len(recs)), -blended))
+    return [recs[i] for i in order]
+
+
+def _recommend(video: Video, tracks, *, mode: str, k: int, structure: float | None, method: str | None):
     if mode == "global":
         if video.vector is None:
             return []

@@ -117,7 +117,8 @@ class VideoViewSet(
         tracks = TrackFilter.apply(request, Track.objects.visible_to(request.user).ready())
         video = self._ready()
         recs = services.recommend(video, tracks, mode=p["mode"], k=p["k"], structure=p.get("structure"),
-                                  method=p.get("method"))  # fmt: skip
+                                  method=p.get("method"), prompt=p.get("prompt"), text_weight=p["text_weight"],
+                                  user=request.user)  # fmt: skip
         data = [{
             "track": r.track, "score": r.score, "offset_seconds": r.offset,
             "content": None if r.alignment is None else r.alignment.content,
@@ -126,6 +127,7 @@ class VideoViewSet(
             **({} if r.alignment is None else {"onset": r.alignment.onset, "metre": r.alignment.metre,
                                                "accent": r.alignment.accent}),
             "path": [] if r.alignment is None else [list(p) for p in r.alignment.path],
+            "brief": r.brief,
         } for r in recs]  # fmt: skip
         return Response(RecommendationSerializer(data, many=True, context={"request": request}).data)
 

@@ -1,0 +1,24 @@
+"""A brief in words steers the video's soundtrack ranking (`?prompt=&text_weight=`), and says why."""
+
+from tests.webapp.catalog.factories import TrackFactory
+from tests.webapp.videos.factories import VideoFactory
+
+
+def test_a_brief_steers_the_videos_ranking_and_explains_it(api, user):
+    slow = [TrackFactory(owner=user, seed=40 + i, tempo=68.0 + i, loudness=-30.0, mode="major", duration=60.0)
+            for i in range(3)]  # fmt: skip
+    fast = [TrackFactory(owner=user, seed=50 + i, tempo=150.0 + i, loudness=-6.0, mode="minor", duration=60.0)
+            for i in range(3)]  # fmt: skip
+    video = VideoFactory(owner=user, duration=8.0)
+    base = f"/api/videos/{video.pk}/recommendations/?mode=global&k=6"
+    plain = api.get(base).json()
+    assert all(r["brief"] is None for r in plain)
+    steered = api.get(f"{base}&prompt=slow and calm, for sleep&text_weight=1").json()
+    top = {r["track"]["id"] for r in steered[:3]}
+    assert top == {t.pk for t in slow}, [(r["track"]["tempo"], r["brief"]["score"]) for r in steered]
+    assert "tempo" in steered[0]["brief"]["summary"]
+    video_only = api.get(f"{base}&prompt=slow and calm, for sleep&text_weight=0").json()
+    assert [r["track"]["id"] for r in video_only] == [r["track"]["id"] for r in plain]
+    assert {t.pk for t in fast} <= {r["track"]["id"] for r in video_only}
+    assert api.get(f"{base}&prompt={'x' * 501}").status_code == 400
+    assert api.get(f"{base}&prompt=calm&text_weight=1.5").status_code == 400
