@@ -6,6 +6,7 @@ from recommender.analysis import analyze
 from recommender.mux import write_video
 from recommender.synth.music import make_song
 from recommender.synth.music_video import EditingStyle, render
+from recommender.video import probe_video
 from tests.conftest import wait_until
 from webapp.catalog.models import Track, TrackState
 
@@ -47,4 +48,14 @@ def test_upload_a_video_get_soundtracks_play_one_and_render_a_preview(
     href = page.locator("#preview-link").get_attribute("href")
     res = page.request.get(live_server.url + href)
     assert res.status == 200 and res.headers["content-type"] == "video/mp4" and len(res.body()) > 1000
+    # fit to length: the track re-arranged along its bars to the video's length, its plan on the page
+    page.check("#fit-length")
+    page.click("#render-preview")
+    page.wait_for_selector("#preview-link:has-text('fitted')", timeout=120_000)
+    assert "preview=" in page.locator("#markers-csv").get_attribute("href")  # markers of the fitted edit
+    fitted = page.request.get(live_server.url + page.locator("#preview-link").get_attribute("href"))
+    assert fitted.status == 200 and fitted.headers["content-type"] == "video/mp4"
+    (tmp_path / "fitted.mp4").write_bytes(fitted.body())
+    info = probe_video(tmp_path / "fitted.mp4")
+    assert info.has_audio and abs(info.duration - 8.0) < 0.2
     page.screenshot(path=str(tmp_path / "video.png"), full_page=True)
