@@ -3,13 +3,17 @@
 Editors' "music trim" (Adobe's Remix, Final Cut's trim, stock libraries' versions) shortens or lengthens a
 track so it lasts exactly as long as the picture. Here a plan is a sequence of pieces of the source::
 
-    [s0, d_i)  +  [d_j, d_u) × r  +  [d_w, D - trim)
+    [s0, d_a)  +  bar  +  bar  +  ...  +  [d_last, D)
 
-with every inner boundary on a downbeat ``d``, so every join is a downbeat-to-downbeat jump (the beat phase is
-kept), joined by a short equal-power crossfade that ends on the downbeat. The search covers one jump (i → w:
-skip or repeat), a loop of a phrase or section r times, and two different jumps, scored by how audible the
-joins are (:mod:`recommender.arrange_features`) and by musical sense (phrase position, section starts, pieces
-not too short, intro kept, ending kept).
+where every bar runs from one downbeat ``d`` to the next and any two consecutive bars may come from anywhere in
+the track, so every join is a downbeat-to-downbeat jump (the beat phase is kept), joined by a short equal-power
+crossfade that ends on the downbeat. The search is dynamic programming over whole bars
+(:mod:`recommender.arrange_search`: skips, repeats, loops of phrases or sections, any number of joins), scored
+by how audible the joins are (:mod:`recommender.arrange_features`: "infinite jukebox" similarity of chroma,
+timbre and loudness around the downbeats) and by musical sense (same place in a 4-bar phrase, section start to
+section start, a join louder than this track's own 90th percentile of downbeat change avoided hard, a short
+pickup straight into a jump avoided, intro kept, ending kept). When no join is quiet enough, the plan with no
+join at all wins: the track backtimed (started late so that it ends on its ending).
 
 **How the length is exact while every join stays on a downbeat.** Whole bars cannot add up to any length, so
 the two outer ends are free: the last piece ends on the track's real end (``D``) and the first piece starts
