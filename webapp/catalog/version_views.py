@@ -68,10 +68,10 @@ def _mine(request: Request, track: Track):
 class TrackVersionsView(APIView):
     """Versions of a track at another length: re-arranged along its bars, ending on its ending (a job)."""
 
-    throttle_scope = "jobs"
-
     def get_throttles(self):
-        return super().get_throttles() if self.request.method == "POST" else []
+        if self.request.method == "POST":  # a render is a job: the jobs rate; reading the list is not
+            self.throttle_scope = "jobs"
+        return super().get_throttles()
 
     @extend_schema(responses=VersionSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
