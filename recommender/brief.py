@@ -215,7 +215,7 @@ def _value(m: Match, c: CatalogTraits, i: int) -> str:
     if kind == "key":
         return f"{KEY_NAMES[c.key[i]] if c.key[i] >= 0 else '?'} {'minor' if c.minor[i] else 'major'}"
     if kind == "word":
-        return "in its title" if m.trait[5:] in c.texts[i].replace("-", " ").split() else "not in its title"
+        return "in its title" if m.trait[5:] in c.words[i] else "not in its title"
     return TRAIT_BY_NAME[m.trait].value(c, i)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -29,6 +30,11 @@ class CatalogTraits:
 
     def __len__(self) -> int:
         return len(self.tempo)
+
+    @cached_property
+    def words(self) -> list[frozenset[str]]:
+        """Each track's own words as a set (built once per catalog, for title matches)."""
+        return [frozenset(text.replace("-", " ").split()) for text in self.texts]
 
     @classmethod
     def from_rows(cls, tempo, loudness, mode, key, tags, texts) -> CatalogTraits:
@@ -141,4 +147,4 @@ def key_fit(c: CatalogTraits, tonic: int, minor: bool | None) -> np.ndarray:
 
 def word_fit(c: CatalogTraits, word: str) -> np.ndarray:
     """1 where the track's own words (title, artist) contain ``word`` as a word."""
-    return np.array([word in text.replace("-", " ").split() for text in c.texts], dtype=float)
+    return np.fromiter((word in words for words in c.words), dtype=float, count=len(c.texts))
