@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
-from recommender.fine_sync import FINE_HOP, fine_kernel, metre_curve, onset_curve
+from recommender.fine_sync import FINE_HOP, POWER, PRIOR, fine_kernel, metre_curve, onset_curve
 
 HOP = 0.25  # seconds per grid frame
 # Typical spread of each agreement term across offsets and tracks, so that weights mean what they say.
@@ -59,7 +59,7 @@ class VideoSequence:
 
 @dataclass
 class Weights:
-    """Weights of the agreement terms; the event terms (``onset``, ``metre``, ``accent``) are z-scores."""
+    """Weights of the agreement terms; the event terms (``onset``, ``metre``, ``accent``) are in nats."""
 
     content: float = 0.5
     sync: float = 0.25
@@ -92,14 +92,14 @@ class Alignment:
     sync: float  # share of cuts on musical events, above chance
     energy: float  # correlation of activity and loudness along the path
     path: list[tuple[float, float]] = field(default_factory=list)  # (video s, track s) at shot starts and end
-    onset: float = 0.0  # z-score of the cuts' onset strength against the track's other offsets
-    metre: float = 0.0  # z-score of the cuts' beats, downbeats and section starts
-    accent: float = 0.0  # z-score of the accents' onset strength
+    onset: float = 0.0  # log-likelihood ratio (nats) of the cuts landing on the music's onsets
+    metre: float = 0.0  # the same for beats, downbeats and section starts
+    accent: float = 0.0  # the same for flashes and motion accents on onsets
 
 
 # Until fitted weights exist (``recommender.blend``), the structure terms count alike; content adds nothing
 # measurable on real footage yet (docs/benchmarks.md).
-DEFAULT_WEIGHTS = Weights(content=0.0, sync=0.5, energy=0.5, onset=1.0, metre=1.0, accent=0.5)
+DEFAULT_WEIGHTS = Weights(content=0.0, sync=0.5, energy=0.5, onset=0.2, metre=0.1, accent=0.2)
 WEIGHTS_PATH = Path(__file__).resolve().parent / "checkpoints" / "alignment_weights.json"
 
 
@@ -392,7 +392,7 @@ def _fine_pass(video: VideoSequence, tracks, w: Weights, coarse: np.ndarray, opt
     # Below about 24 fps an event's frame says little more than the coarse grid does: its terms fade out.
     trust = float(np.clip((video.frame_rate - 8.0) / 16.0, 0.0, 1.0))
     return fine_kernel(onset, metre, fptr, coarse, optr, cut_idx, acc_idx, video.accent_strengths.astype(np.float64),
-                       n_video, w.fine * trust, hop / FINE_HOP, back, ahead)  # fmt: skip
+                       n_video, w.fine * trust, hop / FINE_HOP, back, ahead, PRIOR, POWER)  # fmt: skip
 
 
 def _shot_path(video: VideoSequence, frames: np.ndarray, hop: float, track_duration: float):

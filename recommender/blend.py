@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from recommender.alignment import DEFAULT_WEIGHTS, MusicSequence, VideoSequence, Weights, align
+from recommender.evaluation import rank_of
 
 TERMS = tuple(f.name for f in fields(Weights))
 
@@ -28,7 +29,7 @@ def ranks(weights: Weights, queries: Sequence[tuple[VideoSequence, int]], tracks
     out = []
     for video, truth in queries:
         scores = np.array([a.score for a in align(video, tracks, weights=weights, paths=0)])
-        out.append(1 + int((scores > scores[truth]).sum()))
+        out.append(rank_of(scores, truth))
     return np.array(out)
 
 

@@ -108,6 +108,13 @@ def load_set(folder: str | Path, model, *, log: Callable[[str], None] = print) -
     return entries, queries
 
 
+def rank_of(scores: np.ndarray, truth: int) -> float:
+    """Rank (1 = first) of ``scores[truth]``; ties count half, as a random order among them would place it
+    (a video that carries no evidence must not rank its music first by a tie)."""
+    ties = int((scores == scores[truth]).sum()) - 1
+    return 1.0 + int((scores > scores[truth]).sum()) + 0.5 * ties
+
+
 def _summary(ranks: Sequence[int], errors: Sequence[float] | None = None) -> dict[str, float]:
     r = np.asarray(ranks)
     out = {"recall@1": float((r <= 1).mean()), "recall@5": float((r <= 5).mean()),
@@ -129,7 +136,7 @@ def evaluate_modes(
     seqs = [e.sequence for e in entries]
     results: dict[str, dict[str, float]] = {}
     sims = np.stack([q.vector for q in queries]) @ tracks.T
-    ranks = [1 + int((row > row[q.truth]).sum()) for row, q in zip(sims, queries, strict=True)]
+    ranks = [rank_of(row, q.truth) for row, q in zip(sims, queries, strict=True)]
     results["global"] = _summary(ranks)
     for name, (method, structure) in variants.items():
         weights = structure if isinstance(structure, Weights) else Weights.blend(structure)
@@ -137,12 +144,12 @@ def evaluate_modes(
         for q in queries:
             found = align(q.sequence, seqs, method=method, weights=weights, paths=0)
             scores = np.array([a.score for a in found])
-            ranks.append(1 + int((scores > scores[q.truth]).sum()))
+            ranks.append(rank_of(scores, q.truth))
             errors.append(abs(found[q.truth].offset - q.offset))
         results[name] = _summary(ranks, errors)
     rng = np.random.default_rng(seed)
     rand = rng.standard_normal((len(queries), len(entries)))
-    results["random"] = _summary([1 + int((row > row[q.truth]).sum()) for row, q in zip(rand, queries, strict=True)])
+    results["random"] = _summary([rank_of(row, q.truth) for row, q in zip(rand, queries, strict=True)])
     return results
 
 

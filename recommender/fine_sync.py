@@ -2,14 +2,21 @@
 
 Over a 30-s video, a track whose tempo differs by 1 % drifts a third of a second, so at the resolution of
 an editor (one frame) only the true track keeps every cut on its beats and onsets; on a quarter-second grid
-every track of a similar tempo does. Three event terms are scored at each start offset on a ``FINE_HOP``
-grid, each as a z-score against the same track's other offsets (how much this offset stands out):
+every track of a similar tempo does. Each term is a log-likelihood ratio in nats: a video event lands on
+the music's events with probability ``PRIOR`` and anywhere otherwise, so at offset o
 
-* cut → onset: the music's onset strength (spectral flux, 0..1) at the video's exact cut frames,
-* cut → metre: section starts, downbeats and beats (1, 0.7, 0.35) at the cut frames,
-* accent → onset: flashes and motion accents, weighted by their strength, on the onset strength.
+    term(o) = Σ_events log(1 - PRIOR + PRIOR · density(t_event + o))
 
-The kernel visits only the events (a few dozen), so all offsets of 500 tracks cost a fraction of a second.
+where ``density`` is a music curve scaled to mean 1 around each moment (±2 s; flat: no evidence either way).
+A cut on a rare, strong event (a section start, a hit) counts a lot, one on an ordinary beat a little, one
+on nothing costs at most log(1 - PRIOR); unlike a sum of raw strengths, a steady beat grid that every track
+of that tempo shares cannot outvote the rare events only the true track has. The three terms:
+
+* onset: cuts on the music's onsets (onset strength to the 4th power, so peaks count),
+* metre: cuts on section starts, downbeats and beats (1, 0.7, 0.35),
+* accent: flashes and motion accents on onsets, each weighted by its strength.
+
+Each event adds a shifted copy of its log curve, so all offsets of 500 tracks cost a fraction of a second.
 """
 
 from __future__ import annotations
@@ -18,6 +25,9 @@ import numpy as np
 from numba import njit, prange
 
 FINE_HOP = 0.025  # seconds; 10 per coarse alignment frame (0.25 s)
+PRIOR = 0.5  # chance that an editor's event was placed on the music
+LOCAL = 80  # fine frames (±2 s): the neighbourhood a music curve is scaled against
+POWER = 4.0  # onset strength is raised to this before scaling: the peaks an editor cuts on, not the texture
 N_TERMS = 3  # cut_onset, cut_metre, accent
 
 
@@ -69,17 +79,34 @@ def _add_shifted(total, curve, shift, weight):  # pragma: no cover
         total[o] += weight * curve[o + shift]
 
 
+@njit(cache=True, fastmath=True)
+def _log_density(curve, power, prior, half, out):  # pragma: no cover
+    """``out = log(1 - prior + prior * d)`` with ``d = curve**power`` over its mean within ±``half`` frames.
+
+    The mean is local, so what counts is being *on* an event rather than near loud, busy music: a track
+    with a quiet intro and a dense climax would otherwise pull every video's events into its climax.
+    """
+    n = len(curve)
+    cum = np.zeros(n + 1)
+    for j in range(n):
+        cum[j + 1] = cum[j] + curve[j] ** power
+    for j in range(n):
+        lo, hi = max(0, j - half), min(n, j + half + 1)
+        mean = (cum[hi] - cum[lo]) / (hi - lo)
+        dens = curve[j] ** power / mean if mean > 1e-9 else 1.0
+        out[j] = np.log(1.0 - prior + prior * dens)
+
+
 @njit(cache=True, parallel=True, fastmath=True)
 def fine_kernel(
-    onset, metre, fptr, coarse, cptr, cut_idx, acc_idx, acc_w, n_video, w, ratio, back, ahead
+    onset, metre, fptr, coarse, cptr, cut_idx, acc_idx, acc_w, n_video, w, ratio, back, ahead, prior, power
 ):  # pragma: no cover
-    """Best fine offset per candidate of ``coarse[round(o / ratio)] + Σ w_k z_k(o)``.
+    """Best fine offset per candidate of ``coarse[round(o / ratio)] + Σ w_k term_k(o)``.
 
     A video event at fine frame j matches the music's strongest value in ``[j - back, j + ahead]``: a cut
-    shows on the first frame after the beat, and compression can smear it over the next one. Each event adds
-    a shifted copy of the dilated curve to its term, so the inner loops run over contiguous offsets.
+    shows on the first frame after the beat, and compression can smear it over the next one.
 
-    Returns ``(n, 3 + N_TERMS)``: score, fine offset, the three z-scores and the coarse score there.
+    Returns ``(n, 3 + N_TERMS)``: score, fine offset, the three terms (nats) and the coarse score there.
     """
     n = len(fptr) - 1
     out = np.full((n, 3 + N_TERMS), -np.inf)
@@ -91,38 +118,30 @@ def fine_kernel(
         me = np.empty(tm, dtype=np.float32)
         _dilate(onset[a : a + tm], back, ahead, on)
         _dilate(metre[a : a + tm], back, ahead, me)
+        log_on = np.empty(tm, dtype=np.float32)
+        log_me = np.empty(tm, dtype=np.float32)
+        _log_density(on, power, prior, LOCAL, log_on)
+        _log_density(me, 1.0, prior, LOCAL, log_me)
         terms = np.zeros((N_TERMS, n_off), dtype=np.float32)
         for k in range(len(cut_idx)):
             if cut_idx[k] < tm:
-                _add_shifted(terms[0], on, cut_idx[k], 1.0)
-                _add_shifted(terms[1], me, cut_idx[k], 1.0)
+                _add_shifted(terms[0], log_on, cut_idx[k], 1.0)
+                _add_shifted(terms[1], log_me, cut_idx[k], 1.0)
         for k in range(len(acc_idx)):
             if acc_idx[k] < tm:
-                _add_shifted(terms[2], on, acc_idx[k], acc_w[k])
-        mean = np.zeros(N_TERMS)
-        sd = np.ones(N_TERMS)
-        for t in range(N_TERMS):
-            m = 0.0
-            for o in range(n_off):
-                m += terms[t, o]
-            m /= n_off
-            v = 0.0
-            for o in range(n_off):
-                v += (terms[t, o] - m) ** 2
-            v /= n_off
-            mean[t] = m
-            if v > 1e-12:
-                sd[t] = np.sqrt(v)
+                _add_shifted(terms[2], log_on, acc_idx[k], acc_w[k])
+        event = np.zeros(n_off)
+        for o in range(n_off):
+            for t in range(N_TERMS):
+                event[o] += w[t] * terms[t, o]
         for o in range(n_off):
             oc = min(n_coarse - 1, int(o / ratio + 0.5))
             base = coarse[cptr[c] + oc] if n_coarse > 0 else 0.0
-            score = base
-            for t in range(N_TERMS):
-                score += w[t] * (terms[t, o] - mean[t]) / sd[t]
+            score = base + event[o]
             if score > out[c, 0]:
                 out[c, 0] = score
                 out[c, 1] = o
                 for t in range(N_TERMS):
-                    out[c, 2 + t] = (terms[t, o] - mean[t]) / sd[t]
+                    out[c, 2 + t] = terms[t, o]
                 out[c, 2 + N_TERMS] = base
     return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import sys
 from pathlib import Path
 
@@ -44,7 +45,8 @@ def main() -> None:
     model = load(ROOT / "recommender" / "checkpoints" / "crossmodal.pt")
     args.work.mkdir(parents=True, exist_ok=True)
     songs = {s: make_song(s) for s in range(FIRST_SEED, FIRST_SEED + args.songs)}
-    entries = [ev.music_entry(f"song-{s}", song.audio, song.sr, model) for s, song in songs.items()]
+    entries = [_cached(args.work / "songs" / f"{s}.pkl", lambda s=s: ev.music_entry(f"song-{s}", songs[s].audio,
+               songs[s].sr, model)) for s in songs]  # fmt: skip
     print(f"{len(entries)} training songs analysed")
     photo_paths = package_files(PHOTO_PACKAGES, r"\.(jpe?g|png)$")
     rng = np.random.default_rng(args.seed)
@@ -61,7 +63,8 @@ def main() -> None:
             pick = [photos[int(j)] for j in qrng.choice(len(photos), 10, replace=False)]
             make_query(video, song.audio, music_events(song.audio), pick, "A", qrng, track=f"song-{seed}")
         meta = json.loads(meta_path.read_text())
-        queries.append(ev.video_query(video, model, k, float(meta["start"])))
+        key = args.work / "analysis" / f"{video.stem}-{ev.VIDEO_VERSION}.pkl"
+        queries.append(_cached(key, lambda video=video, k=k, meta=meta: ev.video_query(video, model, k, meta["start"])))
         if (i + 1) % 20 == 0:
             print(f"  {i + 1}/{args.clips} training clips")
     weights, report = fit_weights([(q.sequence, q.truth) for q in queries], [e.sequence for e in entries])
@@ -70,6 +73,16 @@ def main() -> None:
     save_weights(args.out, weights, report, source=f"{args.clips} photo clips of {args.songs} synthesised songs "
                  f"({command})")  # fmt: skip
     print(f"saved {args.out}")
+
+
+def _cached(path: Path, make):
+    """What ``make()`` returns, kept in ``path`` (analyses take minutes; fitting is run again and again)."""
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    value = make()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(value))
+    return value
 
 
 if __name__ == "__main__":
