@@ -29,12 +29,30 @@ def max_version_seconds(track: Track) -> float:
     return round(min(MAX_FACTOR * (track.duration or 0.0), max(settings.MAX_TRACK_SECONDS, 600.0)), 2)
 
 
-def fitted_track(track: Track, target: float, *, anchors=(), peak: float | None = None, sr: int = VERSION_SR,
-                 progress: Progress | None = None) -> tuple[np.ndarray, Plan]:  # fmt: skip
-    """``track`` edited to ``target`` seconds: mono float32 audio at ``sr`` and its plan.
+def plan_for(track: Track, target: float, *, anchors=(), peak: float | None = None) -> Plan:
+    """The plan of ``track`` edited to ``target`` seconds, without rendering (about a second for a 3-min track).
 
     ``anchors`` [(music s, edit s)]; with none and a ``peak`` (edit seconds), the default anchor puts the track's
-    strongest section change on the peak when a plan can honour it (else no anchor). Raises JobError.
+    strongest section change on the peak when a plan can honour it (else no anchor). Raises MediaError for an
+    unreadable file and ArrangeError for a target or anchor no plan can meet.
+    """
+    y = load_audio(track.file.path, sr=ANALYSIS_SR, max_seconds=settings.MAX_TRACK_SECONDS)
+    return _plan(y, track, target, anchors, peak)
+
+
+def _plan(y: np.ndarray, track: Track, target: float, anchors, peak: float | None) -> Plan:
+    feats = downbeat_features(y, ANALYSIS_SR, track.downbeats, duration=len(y) / ANALYSIS_SR)
+    starts = list(track.sections.values_list("start", flat=True))
+    if anchors or peak is None:
+        return plan_edit(feats, target, anchors=anchors, section_starts=starts)
+    return _with_default_anchor(feats, target, starts, peak)
+
+
+def fitted_track(track: Track, target: float, *, anchors=(), peak: float | None = None, sr: int = VERSION_SR,
+                 progress: Progress | None = None) -> tuple[np.ndarray, Plan]:  # fmt: skip
+    """``track`` edited to ``target`` seconds: mono float32 audio at ``sr`` and its plan (see :func:`plan_for`).
+
+    Raises JobError with the reason.
     """
     try:
         y_feat = load_audio(track.file.path, sr=ANALYSIS_SR, max_seconds=settings.MAX_TRACK_SECONDS)
@@ -43,14 +61,9 @@ def fitted_track(track: Track, target: float, *, anchors=(), peak: float | None 
         raise JobError(str(exc))
     if progress:
         progress(0.3, "decoded the track")
-    feats = downbeat_features(y_feat, ANALYSIS_SR, track.downbeats, duration=len(y_feat) / ANALYSIS_SR)
-    starts = list(track.sections.values_list("start", flat=True))
-    feats.duration = min(feats.duration, len(y) / sr)  # both decodes end at the same sample, within rounding
+    y_feat = y_feat[: int(len(y) * ANALYSIS_SR / sr)]  # both decodes end at the same sample, within rounding
     try:
-        if anchors or peak is None:
-            plan = plan_edit(feats, target, anchors=anchors, section_starts=starts)
-        else:
-            plan = _with_default_anchor(feats, target, starts, peak)
+        plan = _plan(y_feat, track, target, anchors, peak)
     except ArrangeError as exc:
         raise JobError(str(exc))
     if progress:

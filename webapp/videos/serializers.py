@@ -149,6 +149,42 @@ class RecommendationParams(SearchParams):
     )
 
 
+class FitPlanParams(serializers.Serializer):
+    track = serializers.IntegerField(help_text="a ready track you can see")
+    music = serializers.FloatField(
+        required=False, min_value=0.0,
+        help_text="anchor: this moment of the track (seconds; default: its strongest section change)",
+    )  # fmt: skip
+    at = serializers.FloatField(
+        required=False, min_value=0.0,
+        help_text="anchor: sounds at this second of the video (default: the video's strongest cut)",
+    )  # fmt: skip
+
+
+class PieceSerializer(serializers.Serializer):
+    src_start = serializers.FloatField(help_text="seconds in the track")
+    src_end = serializers.FloatField()
+    out_start = serializers.FloatField(help_text="seconds in the video")
+
+
+class JoinSerializer(serializers.Serializer):
+    out_time = serializers.FloatField(help_text="seconds in the video")
+    src_from = serializers.FloatField(help_text="the downbeat the music leaves, seconds in the track")
+    src_to = serializers.FloatField(help_text="the downbeat it resumes on")
+    cost = serializers.FloatField(help_text="audibility, in units of the track's median change at a downbeat")
+
+
+class FitPlanSerializer(serializers.Serializer):
+    target = serializers.FloatField(help_text="seconds: the video's length")
+    pieces = PieceSerializer(many=True)
+    joins = JoinSerializer(many=True)
+    anchors = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()), help_text="[music s, video s] as placed"
+    )
+    ending_trim = serializers.FloatField(help_text="seconds of the track's ending left out (0: ends on its ending)")
+    cost = serializers.FloatField()
+
+
 class MarkerParams(serializers.Serializer):
     track = serializers.IntegerField(help_text="a ready track you can see")
     preview = serializers.IntegerField(

@@ -109,9 +109,14 @@ def _fitted(preview: Preview, video: Video, track, progress: Progress) -> np.nda
     """
     if not video.duration:
         raise JobError("the video has no duration: analyse it again")
-    cuts = [a for a, _ in video.shots[1:]]
-    peak = None if preview.anchors else video_peak(video.activity, video.activity_hop, cuts, duration=video.duration)
+    peak = None if preview.anchors else default_peak(video)
     audio, plan = fitted_track(track, video.duration, anchors=preview.anchors, peak=peak, sr=PREVIEW_SR,
                                progress=progress.span(0.0, 0.8))  # fmt: skip
     Preview.objects.filter(pk=preview.pk).update(plan=plan.to_dict())
     return audio
+
+
+def default_peak(video: Video) -> float:
+    """The video's strongest moment (seconds): where the default anchor puts the track's strongest change."""
+    cuts = [a for a, _ in video.shots[1:]]
+    return video_peak(video.activity, video.activity_hop, cuts, duration=video.duration)

@@ -10,12 +10,14 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from recommender.arrange import ArrangeError
 from recommender.arrange_markers import plan_markers
 from recommender.context.tags import CONTEXT_TAGS
 from recommender.markers import music_markers, to_csv, to_edl
 from recommender.media import MediaError
 from webapp.catalog.filters import TrackFilter
 from webapp.catalog.models import Track, TrackState
+from webapp.catalog.versions import plan_for
 from webapp.catalog.views import file_responses, range_header
 from webapp.core.http import ranged_file_response
 from webapp.core.jobs import create_job
@@ -25,6 +27,8 @@ from webapp.core.views import FileContentNegotiation, UploadParsersMixin
 from webapp.videos import services
 from webapp.videos.models import Preview, PreviewState, Video, VideoState
 from webapp.videos.serializers import (
+    FitPlanParams,
+    FitPlanSerializer,
     MarkerParams,
     PreviewRequestSerializer,
     PreviewSerializer,
@@ -33,7 +37,7 @@ from webapp.videos.serializers import (
     VideoSerializer,
     VideoUploadSerializer,
 )
-from webapp.videos.tasks import render_preview
+from webapp.videos.tasks import default_peak, render_preview
 
 
 class VideoViewSet(
@@ -167,6 +171,35 @@ class VideoViewSet(
             create_job(request.user, render_preview, target=preview)
             preview.refresh_from_db()
         return Response(PreviewSerializer(preview).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        parameters=[FitPlanParams],
+        responses={
+            200: FitPlanSerializer,
+            400: OpenApiResponse(description="invalid parameters, no such track, or an anchor no edit can meet"),
+            409: OpenApiResponse(description="the video or the track is not analysed yet"),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="fit-plan", pagination_class=None)
+    def fit_plan(self, request: Request, pk: str | None = None) -> Response:
+        """The track fitted to this video's length, planned but not rendered (about a second): its pieces, joins
+        and anchor, for the timeline and for playing it in sync before a render. The anchor puts `music` at `at`;
+        either left out is the default's: the track's strongest change, the video's strongest cut."""
+        p = validated_query(FitPlanParams, request.query_params)
+        video = self._ready()
+        track = _ready_track(request.user, p["track"])
+        at = p["at"] if "at" in p else default_peak(video)
+        anchors = _anchors([[p["music"], at]] if "music" in p else [], "length", track, video)
+        if "at" in p and at > (video.duration or 0.0):
+            raise ValidationError({"at": [f"past the video's end ({video.duration or 0:.1f} s)"]})
+        peak = None if anchors else at
+        try:
+            plan = plan_for(track, video.duration or 0.0, anchors=anchors, peak=peak)
+        except ArrangeError as exc:
+            raise ValidationError({"anchors" if anchors else "track": [str(exc)]})
+        except MediaError as exc:
+            raise ValidationError({"track": [str(exc)]})
+        return Response(FitPlanSerializer(plan.to_dict()).data)
 
     @extend_schema(parameters=[range_header], responses=file_responses("video/mp4"))
     @action(

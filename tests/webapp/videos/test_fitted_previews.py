@@ -79,3 +79,25 @@ def test_another_users_video_is_a_404(api, other_api, user):
     vid = VideoFactory(owner=user, duration=12.0).pk
     res = other_api.post(f"/api/videos/{vid}/previews/", {"track": track.pk, "fit": "length"}, format="json")
     assert res.status_code == 404
+
+
+def test_the_fit_plan_before_rendering(api, other_api, user):
+    track = TrackFactory(owner=user, seed=23, duration=30.0, audio=True)
+    vid = VideoFactory(owner=user, duration=12.0).pk
+    res = api.get(f"/api/videos/{vid}/fit-plan/?track={track.pk}")
+    assert res.status_code == 200, res.content
+    plan = res.json()
+    assert sum(p["src_end"] - p["src_start"] for p in plan["pieces"]) == pytest.approx(12.0, abs=1 / 25)
+    assert plan["pieces"][-1]["src_end"] == pytest.approx(30.0, abs=0.01) or plan["anchors"]
+    music = track.downbeats[5]
+    anchored = api.get(f"/api/videos/{vid}/fit-plan/?track={track.pk}&music={music}&at=4.5").json()
+    ((chosen, at),) = anchored["anchors"]
+    assert abs(chosen - music) < 1e-3 and abs(at - 4.5) <= 1 / 25
+    assert not Preview.objects.exists()  # nothing rendered, nothing stored
+    hit = api.get(f"/api/videos/{vid}/fit-plan/?track={track.pk}&at=7.25").json()  # the strongest change at 7.25 s
+    assert [round(a[1], 2) for a in hit["anchors"]] in ([7.25], [])
+    for query, field in ((f"track={track.pk}&at=40", "at"), (f"track={track.pk}&music=3&at=40", "anchors"),
+                         (f"track={track.pk}&music=99", "anchors"), ("track=999999", "track")):  # fmt: skip
+        bad = api.get(f"/api/videos/{vid}/fit-plan/?{query}")
+        assert bad.status_code == 400 and field in bad.json(), (query, bad.content)
+    assert other_api.get(f"/api/videos/{vid}/fit-plan/?track={track.pk}").status_code == 404
