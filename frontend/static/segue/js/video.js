@@ -40,6 +40,17 @@ function query() {
   return params.toString();
 }
 
+/** Seconds as m:ss.cc: an offset an editor can type in, to the frame. */
+function clock(seconds) {
+  const m = Math.floor(seconds / 60);
+  return `${m}:${(seconds - 60 * m).toFixed(2).padStart(5, "0")}`;
+}
+
+/** Evidence in nats, with its sign: what each kind of event said for this track. */
+function signed(x) {
+  return `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(1)}`;
+}
+
 async function loadResults() {
   const list = $("results");
   list.innerHTML = "<li>Ranking…</li>";
@@ -49,7 +60,9 @@ async function loadResults() {
         <button type="button" class="play" data-i="${i}">▶</button>
         <strong>${esc(r.track.title)}</strong> <span class="small">${esc(r.track.artist)}</span>
         <span class="small">score ${r.score.toFixed(2)} · ${r.track.tempo ? Math.round(r.track.tempo) + " BPM" : ""}
-        · from ${r.offset_seconds.toFixed(1)} s ${r.sync != null ? `· sync ${r.sync.toFixed(2)} · energy ${r.energy.toFixed(2)}` : ""}</span>
+        · from ${clock(r.offset_seconds)} ${r.sync != null ? `· sync ${r.sync.toFixed(2)} · energy ${r.energy.toFixed(2)}` : ""}
+        ${r.onset != null ? `· cuts on onsets ${signed(r.onset)} · on the beat ${signed(r.metre)} · accents ${signed(r.accent)}` : ""}</span>
+        ${r.brief ? `<span class="small brief">${esc(r.brief.summary)}</span>` : ""}
         <span>${r.track.tags.filter((t) => t.probability >= 0.5).slice(0, 3).map((t) => `<span class="chip">${t.tag}</span>`).join(" ")}</span>
       </li>`).join("") || "<li>No track fits these filters.</li>";
     list.querySelectorAll("button.play").forEach((b) => b.addEventListener("click", () => choose(recs[Number(b.dataset.i)], b.closest("li"))));
@@ -64,10 +77,11 @@ async function choose(rec, li) {
   fitted = null;
   anchor = null;
   $("anchor-hint").textContent = "";
+  planFit();
   document.querySelectorAll("#results li").forEach((x) => x.classList.toggle("chosen", x === li));
   const music = $("music");
   music.src = rec.track.audio_url;
-  $("now-playing").textContent = `${rec.track.title} from ${rec.offset_seconds.toFixed(1)} s`;
+  $("now-playing").textContent = `${rec.track.title} from ${clock(rec.offset_seconds)}`;
   $("chosen-actions").hidden = false;
   markerLinks(`track=${rec.track.id}&offset=${rec.offset_seconds}`);
   drawTimeline();
@@ -177,13 +191,32 @@ function drawPlan(ctx, x, musicY, musicH, shotBottom) {
   ctx.fillText(`${t.title} fitted: ${plan.pieces.length} pieces, ${plan.joins.length} joins${trim}`, 4, musicY + musicH + 12);
 }
 
+// Plan without rendering (about a second): the timeline shows the fitted edit and the page plays it in sync.
+async function planFit() {
+  if (!chosen || !$("fit-length").checked) { fitted = null; drawTimeline(); return; }
+  const q = new URLSearchParams({ track: chosen.rec.track.id });
+  if (anchor) { q.set("music", anchor[0]); q.set("at", anchor[1]); }
+  $("anchor-hint").textContent = "Planning the edit…";
+  try {
+    const plan = await api(`/api/videos/${id}/fit-plan/?${q}`);
+    fitted = { plan };
+    const a = plan.anchors[0];
+    $("anchor-hint").textContent = `${plan.pieces.length} pieces, ${plan.joins.length} joins` +
+      (a ? ` · the music at ${a[0].toFixed(2)} s lands at ${a[1].toFixed(2)} s (click the timeline to move it)` : "");
+  } catch (err) {
+    $("anchor-hint").textContent = err.message;
+  }
+  drawTimeline();
+}
+$("fit-length").addEventListener("change", planFit);
+
 $("timeline").addEventListener("click", (e) => {
   if (!chosen || !$("fit-length").checked || !video) return;
   const r = e.target.getBoundingClientRect();
   const vt = Math.round(((e.clientX - r.left) / r.width) * video.duration * 100) / 100;
   const music = fitted && fitted.plan.anchors.length ? fitted.plan.anchors[0][0] : musicTime(vt);
-  anchor = [music, vt];
-  $("anchor-hint").textContent = `Anchor: the music at ${music.toFixed(2)} s will sound at ${vt.toFixed(2)} s — render again.`;
+  anchor = [Math.round(music * 1000) / 1000, vt];
+  planFit();
 });
 
 $("render-preview").addEventListener("click", async () => {
