@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from django.core.management import call_command
@@ -33,6 +35,8 @@ def test_upload_a_video_get_soundtracks_play_one_and_render_a_preview(
     assert page.locator("#analysis-progress").get_attribute("aria-valuenow") == "100"
     page.wait_for_selector("#results li button.play")
     assert page.locator("#results li").count() == 3
+    first = page.locator("#results li").first.inner_text()
+    assert re.search(r"from \d+:\d\d\.\d\d", first) and "cuts on onsets" in first, first  # to the frame, and why
     page.locator("#results li button.play").first.click()
     page.wait_for_selector("#chosen-actions:not([hidden])")
     # the music follows the picture from the chosen offset
