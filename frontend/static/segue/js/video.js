@@ -193,13 +193,19 @@ function drawPlan(ctx, x, musicY, musicH, shotBottom) {
 
 // Plan without rendering (about a second): the timeline shows the fitted edit and the page plays it in sync.
 async function planFit() {
-  if (!chosen || !$("fit-length").checked) { fitted = null; drawTimeline(); return; }
+  if (!chosen || !$("fit-length").checked) {
+    if (chosen) $("now-playing").textContent = `${chosen.rec.track.title} from ${chosen.rec.offset_seconds.toFixed(1)} s`;
+    fitted = null;
+    drawTimeline();
+    return;
+  }
   const q = new URLSearchParams({ track: chosen.rec.track.id });
   if (anchor) { q.set("music", anchor[0]); q.set("at", anchor[1]); }
   $("anchor-hint").textContent = "Planning the edit…";
   try {
     const plan = await api(`/api/videos/${id}/fit-plan/?${q}`);
     fitted = { plan };
+    $("now-playing").textContent = `${chosen.rec.track.title} fitted to the video: ${plan.joins.length} joins`;
     const a = plan.anchors[0];
     $("anchor-hint").textContent = `${plan.pieces.length} pieces, ${plan.joins.length} joins` +
       (a ? ` · the music at ${a[0].toFixed(2)} s lands at ${a[1].toFixed(2)} s (click the timeline to move it)` : "");
