@@ -129,14 +129,16 @@ def build_queries(cache: Path, family: str, n: int, tracks: dict[str, Path], *, 
         name = names[int(rng.integers(len(names)))]
         qrng = np.random.default_rng([seed, ord(family), q])
         video = folder / f"q{q:03d}.mp4"
-        if not video.with_suffix(".json").exists():
+        if video.with_suffix(".json").exists():
+            video = folder / json.loads(video.with_suffix(".json").read_text()).get("file", video.name)
+        else:
             if photos is None:
                 photos = load_photos([photos_paths[i] for i in order[:120]])
                 print(f"  {len(photos)} photographs loaded")
             y = decode_head(tracks[name])
             events = music_events(y)
             pick = [photos[int(i)] for i in qrng.choice(len(photos), 12, replace=False)]
-            make_query(video, y, events, pick, family, qrng, track=name)
+            video = folder / make_query(video, y, events, pick, family, qrng, track=name)["file"]
         out.append(video)
     return out
 

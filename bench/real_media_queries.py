@@ -223,7 +223,9 @@ def make_query(
     duration = len(y) / SR
     start = float(rng.uniform(0.0, max(0.0, duration - seconds - 0.5)))
     h = draw_habits(rng, family)
+    path = path.with_suffix(".webm" if h.codec == "libvpx" else ".mp4")
     cuts = render_video(path, photos, ev, h, rng, start=start, seconds=seconds)
-    meta = {"track": track, "start": round(start, 4), "seconds": round(seconds, 3), "cuts": cuts, "habits": asdict(h)}
+    meta = {"track": track, "start": round(start, 4), "seconds": round(seconds, 3), "cuts": cuts, "habits": asdict(h),
+            "file": path.name}  # fmt: skip
     path.with_suffix(".json").write_text(json.dumps(meta))
     return meta
