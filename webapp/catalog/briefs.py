@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
@@ -83,9 +84,15 @@ def catalog_traits(queryset, user) -> tuple[np.ndarray, CatalogTraits]:
     return ids, traits
 
 
+@lru_cache(maxsize=256)
+def _parsed(prompt: str, use_meaning: bool) -> Brief:
+    """A brief's parse, kept: the next page of the same brief does not run the sentence encoder again."""
+    return parse_brief(prompt, use_meaning=use_meaning)
+
+
 def rank_tracks(queryset, user, prompt: str) -> RankedBrief:
     """Every track of ``queryset`` ordered by its fit to ``prompt``. ValueError for a brief over 500 characters."""
-    brief = parse_brief(prompt, use_meaning=getattr(settings, "BRIEF_USE_MEANING", True))
+    brief = _parsed(prompt, getattr(settings, "BRIEF_USE_MEANING", True))
     ids, traits = catalog_traits(queryset, user)
     ranking = rank(brief, traits)
     order = np.lexsort((ids, -ranking.scores))
