@@ -147,11 +147,21 @@ def steer_by_brief(recs: list[Recommendation], prompt: str, *, text_weight: floa
     return [recs[i] for i in order]
 
 
+def highlight_start(track: Track, seconds: float) -> float:
+    """Where a video of ``seconds`` starts in ``track`` when nothing aligned it: the track's highlight when the
+    video fits in it (a short video gets the best moment, not the intro), else the beginning."""
+    start, end = track.highlight_start, track.highlight_end
+    if start is None or end is None or seconds <= 0 or seconds > end - start + 1e-6:
+        return 0.0
+    return float(start)
+
+
 def _recommend(video: Video, tracks, *, mode: str, k: int, structure: float | None, method: str | None):
     if mode == "global":
         if video.vector is None:
             return []
-        return [Recommendation(t, score) for t, score in visible_neighbours(xm_track_index(), video.vector, tracks, k)]
+        found = visible_neighbours(xm_track_index(), video.vector, tracks, k)
+        return [Recommendation(t, score, highlight_start(t, video.duration or 0.0)) for t, score in found]
     limit = settings.ALIGNMENT_CANDIDATES
     found = candidates(video, tracks.filter(duration__gte=video.duration), limit=limit)
     seqs = music_sequences(list(found))

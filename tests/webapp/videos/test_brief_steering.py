@@ -1,4 +1,4 @@
-"""A brief in words steers the video's soundtrack ranking (`?prompt=&text_weight=`), and says why."""
+"""A brief in words steers the video's ranking (`?prompt=&text_weight=`); a short video starts at the highlight."""
 
 from tests.webapp.catalog.factories import TrackFactory
 from tests.webapp.videos.factories import VideoFactory
@@ -22,3 +22,14 @@ def test_a_brief_steers_the_videos_ranking_and_explains_it(api, user):
     assert {t.pk for t in fast} <= {r["track"]["id"] for r in video_only}
     assert api.get(f"{base}&prompt={'x' * 501}").status_code == 400
     assert api.get(f"{base}&prompt=calm&text_weight=1.5").status_code == 400
+
+
+def test_a_short_video_starts_at_each_tracks_highlight_in_global_mode(api, user):
+    with_highlight = TrackFactory(owner=user, seed=61, duration=90.0, highlight_start=41.5, highlight_end=63.0)
+    without = TrackFactory(owner=user, seed=62, duration=90.0)
+    short = VideoFactory(owner=user, duration=8.0)
+    recs = {r["track"]["id"]: r for r in api.get(f"/api/videos/{short.pk}/recommendations/?mode=global").json()}
+    assert recs[with_highlight.pk]["offset_seconds"] == 41.5 and recs[without.pk]["offset_seconds"] == 0.0
+    long = VideoFactory(owner=user, duration=30.0)  # longer than the highlight: from the start
+    recs = {r["track"]["id"]: r for r in api.get(f"/api/videos/{long.pk}/recommendations/?mode=global").json()}
+    assert recs[with_highlight.pk]["offset_seconds"] == 0.0
