@@ -6,18 +6,20 @@ the listening models, numba for the alignment). The workers share those pages wi
 instead of each importing its own copy after the fork. Importing is all that happens here: no model is loaded and
 no thread pool started before the fork (torch's and numba's start on first use, in the worker). Models and FAISS
 indexes are loaded lazily, once per worker, the indexes memory-mapped (webapp/catalog/indexes.py), so the page
-cache holds one copy for every process. After each request the worker gives its freed heap pages back
-(``post_request``, webapp/core/memory.py).
+cache holds one copy for every process. Every few seconds each worker gives its freed heap pages back
+(``post_worker_init``, webapp/core/memory.py).
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 
 log = logging.getLogger("segue.web")
 
 preload_app = True
+TRIM_SECONDS = 5.0
 
 
 def warm_up() -> list[str]:
@@ -37,13 +39,16 @@ def warm_up() -> list[str]:
     return missing
 
 
-def post_request(worker, req, environ, resp) -> None:
-    """After every request, in its worker: give the pages it freed back to the system (well under a millisecond)."""
-    from webapp.core.memory import trim
+def post_worker_init(worker) -> None:
+    """In each worker after the fork: a daemon thread gives freed heap pages back to the system every
+    ``TRIM_SECONDS`` (webapp/core/memory.py), off the request path (a trim after each request would add up to
+    ~10 ms to the next request on a keep-alive connection)."""
+    from webapp.core.memory import trim_every
 
-    trim()
+    trim_every(TRIM_SECONDS)
 
 
 def when_ready(server) -> None:
     """In the master, after the application is loaded and before the first worker is forked."""
     warm_up()
+    gc.freeze()  # what is loaded now is permanent: collections skip it, and never write to (unshare) its pages

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import threading
 from functools import lru_cache
 
 
@@ -32,3 +33,16 @@ def trim(*, collect: bool = False) -> bool:
         return False
     fn(0)
     return True
+
+
+def trim_every(seconds: float) -> threading.Thread:
+    """Trim in a daemon thread every ``seconds`` (a trim with nothing to give back costs microseconds)."""
+
+    def loop() -> None:
+        while True:
+            threading.Event().wait(seconds)
+            trim()
+
+    thread = threading.Thread(target=loop, name="segue-trim", daemon=True)
+    thread.start()
+    return thread
