@@ -99,6 +99,7 @@ class Alignment:
 
 # Until fitted weights exist (``recommender.blend``), the structure terms count alike; content adds nothing
 # measurable on real footage yet (docs/benchmarks.md).
+ANALYSIS_LAG = 0.05  # seconds that analysed onsets and beats may trail the sound
 DEFAULT_WEIGHTS = Weights(content=0.0, sync=0.5, energy=0.5, onset=0.2, metre=0.1, accent=0.2)
 WEIGHTS_PATH = Path(__file__).resolve().parent / "checkpoints" / "alignment_weights.json"
 
@@ -388,7 +389,9 @@ def _fine_pass(video: VideoSequence, tracks, w: Weights, coarse: np.ndarray, opt
     cut_idx = np.round(video.cut_times / FINE_HOP).astype(np.int64)
     acc_idx = np.round(video.accent_times / FINE_HOP).astype(np.int64)
     frame = 1.0 / max(1.0, video.frame_rate)  # the video's own precision
-    back, ahead = int(round(1.5 * frame / FINE_HOP)), int(round(0.5 * frame / FINE_HOP))
+    # A cut shows on the first frame after its beat (up to a frame late, more if compression smears it); an
+    # onset envelope peaks a frame or two after the attack it hears (measured: ~40 ms on generated songs).
+    back, ahead = int(round(1.5 * frame / FINE_HOP)), int(round((0.5 * frame + ANALYSIS_LAG) / FINE_HOP))
     # Below about 24 fps an event's frame says little more than the coarse grid does: its terms fade out.
     trust = float(np.clip((video.frame_rate - 8.0) / 16.0, 0.0, 1.0))
     return fine_kernel(onset, metre, fptr, coarse, optr, cut_idx, acc_idx, video.accent_strengths.astype(np.float64),
