@@ -1,12 +1,22 @@
-"""Drum studio benchmark: simulated listeners against random proposals, and rating → next-loop latency.
+"""Drum studio benchmark: listeners who judge the audio, Segue's learner against a DeepDrummer-style baseline.
 
-    .venv/bin/python bench/drums_listeners.py [--seeds 5] [--ratings 40] [--noise 0.1]
+    .venv/bin/python bench/drums_listeners.py [--seeds 3] [--ratings 40] [--tastes 36] [--workers 2] [--quick]
 
-For each scripted taste (recommender/drums/listeners.py), a listener rates each proposed loop with
-``noise`` probability of flipping its answer. Reported per taste: the share of truly liked loops among
-the last 10 proposals after N ratings (noise-free truth), against random proposals from the prior
-(the taste's base rate, measured on 20,000 prior loops) in the same run; and the time from a rating
-to the next loop being ready (choose + render + WAV encode), median and p95.
+Tastes (recommender/drums/listeners.py): four hand-written tastes on what is heard (``hand``), ``--tastes`` drawn
+from a rule family over the same audio features (``rhythm``, ``texture``, ``sound``; kept when their base rate
+under the prior is 1–30 %), and the first benchmark's four tastes on the pattern grid (``grid``). An audio
+listener gets only the loop rendered at 44.1 kHz (the WAV the API serves) and the tempo, and flips its answer with
+``--noise`` probability. Learners, each in the same run on the same listeners and seeds:
+
+- ``bayes``: Segue's learner (Bayesian logistic critic on band-wise onsets + grid, Thompson sampling, local search);
+- ``deepdrummer``: random proposals from the prior, a CNN critic on the log-mel retrained after each rating,
+  greedy choice (bench/drums_baseline.py);
+- ``ensemble``: the studio's first learner (networks on the log-mel), on the grid tastes and for latency.
+
+Reported: the share of truly liked loops (noise-free) in ratings 1–10 and 31–40 per taste, averaged over seeds,
+with the taste's base rate (random proposals from the prior: 2,000 prior loops heard in the same run); the
+distribution over tastes; means per family and learner; and the time from a rating to the next loop being ready
+(choose + render + WAV encode), median and p95, per learner.
 """
 
 from __future__ import annotations
@@ -14,74 +24,158 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from drums_baseline import propose_deepdrummer
+
+from recommender.drums.hearing import hear
 from recommender.drums.kit import synth_kit
-from recommender.drums.learner import configure_torch, propose
-from recommender.drums.listeners import TASTES, Listener, base_rate
+from recommender.drums.learner import LearnerConfig, configure_torch, propose
+from recommender.drums.listeners import (
+    AUDIO_TASTES,
+    TASTES,
+    AudioListener,
+    Listener,
+    prior_scalars,
+    random_tastes,
+)
 from recommender.drums.patterns import N_INSTRUMENTS, sample_prior
 from recommender.drums.render import render, to_wav_bytes
 
+SR, TEMPO = 44100, 120.0
 
-def session(taste, seed: int, ratings: int, noise: float, kit) -> tuple[list[bool], list[float]]:
-    rng = np.random.default_rng(seed)
-    listener = Listener(taste, noise, np.random.default_rng(10_000 + seed))
-    shown: list[np.ndarray] = []
-    labels: list[float] = []
-    truth: list[bool] = []
-    latency: list[float] = []
+
+def session(learner: str, kind: str, taste, seed: int, ratings: int, noise: float) -> tuple[list[bool], list[float]]:
+    """One listener's session: the truth (noise-free like) of each proposal and each step's latency."""
+    configure_torch(1)
+    kit, feature_kit = synth_kit(SR), synth_kit(16000)
+    rng = np.random.default_rng([seed, 7])
+    listener_rng = np.random.default_rng([seed, 11])
+    shown, labels, truth, latency = [], [], [], []
     for _ in range(ratings):
         t0 = time.perf_counter()
         hist = np.array(shown, dtype=np.float32).reshape(-1, N_INSTRUMENTS, 16)
-        prop = propose(hist, np.array(labels, dtype=np.float32), hist, rng=rng)
-        to_wav_bytes(render(prop.pattern, kit, tempo=120.0), kit.sr)
+        y = np.array(labels, dtype=np.float32)
+        if learner == "deepdrummer":
+            pattern = propose_deepdrummer(hist, y, rng=rng, kit=feature_kit, tempo=TEMPO)
+        else:
+            cfg = LearnerConfig(model=learner)
+            pattern = propose(hist, y, hist, rng=rng, kit=feature_kit, tempo=TEMPO, config=cfg).pattern
+        audio = render(pattern, kit, tempo=TEMPO)
+        to_wav_bytes(audio, SR)
         latency.append(time.perf_counter() - t0)
-        shown.append(prop.pattern)
-        labels.append(1.0 if listener.rate(prop.pattern) else 0.0)
-        truth.append(taste(prop.pattern))
+        if kind == "grid":
+            listener = Listener(taste, noise, listener_rng)
+            liked, true = listener.rate(pattern), taste(pattern)
+        else:
+            listener = AudioListener(taste, noise, listener_rng)
+            true = listener.truth(audio, SR, TEMPO)
+            liked = (not true) if listener_rng.random() < noise else true
+        shown.append(pattern)
+        labels.append(float(liked))
+        truth.append(bool(true))
     return truth, latency
+
+
+def _run(job):
+    return job, session(*job)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--ratings", type=int, default=40)
     parser.add_argument("--noise", type=float, default=0.1)
+    parser.add_argument("--tastes", type=int, default=36, help="random tastes drawn from the rule family")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--learners", default="bayes,deepdrummer,ensemble")
+    parser.add_argument("--quick", action="store_true", help="12 random tastes, 3 seeds")
     args = parser.parse_args()
-    configure_torch(1)
-    kit = synth_kit(44100)
-    prior = sample_prior(20_000, np.random.default_rng(2024))
-    checkpoints = [n for n in (10, 20, 30, 40, 60, 80) if n <= args.ratings]
+    if args.quick:
+        args.tastes = min(args.tastes, 12)
+    t_start = time.perf_counter()
+    kit = synth_kit(SR)
+    prior = sample_prior(2000, np.random.default_rng(2024))
+    scalars = prior_scalars([hear(render(p, kit, tempo=TEMPO), SR, TEMPO) for p in prior])
+    drawn = random_tastes(args.tastes, scalars, np.random.default_rng(0))
+    tastes = [("audio", t.name, t.family, t, float(t.likes_scalars(scalars).mean())) for t in AUDIO_TASTES.values()]
+    tastes += [("audio", t.name, t.family, t, float(t.likes_scalars(scalars).mean())) for t in drawn]
+    tastes += [("grid", n, "grid", f, float(np.mean([f(p) for p in prior]))) for n, f in TASTES.items()]
+    learners = args.learners.split(",")
+    jobs = [
+        (learner, kind, taste, seed, args.ratings, args.noise)
+        for learner in learners
+        for kind, name, family, taste, _ in tastes
+        if learner != "ensemble" or family == "grid"
+        for seed in range(args.seeds)
+    ]
+    results: dict[tuple[str, str], list[list[bool]]] = {}
+    latency: dict[str, list[float]] = {learner: [] for learner in learners}
+    with Pool(args.workers) as pool:
+        for (learner, _, taste, *_), (truth, lat) in pool.imap_unordered(_run, jobs):
+            name = getattr(taste, "name", None) or getattr(taste, "__name__", "")
+            results.setdefault((learner, name), []).append(truth)
+            latency[learner] += lat
+    report(tastes, learners, results, latency, args, time.perf_counter() - t_start)
+
+
+def report(tastes, learners, results, latency, args, seconds: float) -> None:
+    n = args.ratings
     print(
-        f"{args.seeds} seeds, {args.ratings} ratings, {args.noise:.0%} answer noise; "
-        "liked share of the last 10 proposals"
+        f"{args.seeds} seeds, {n} ratings, {args.noise:.0%} answer noise, {len(tastes)} tastes; liked share "
+        f"(noise-free) in ratings 1-10 and {n - 9}-{n}, mean over seeds; base = random proposals from the prior"
     )
-    header = (
-        f"{'taste':<20}{'random':>8}"
-        + "".join(f"{'@' + str(n):>8}" for n in checkpoints)
-        + f"{'ratio@' + str(args.ratings):>10}"
-    )
-    print(header)
-    all_latency: list[float] = []
-    reached = 0
-    for name, taste in TASTES.items():
-        runs = [session(taste, seed, args.ratings, args.noise, kit) for seed in range(args.seeds)]
-        all_latency += [t for _, lat in runs for t in lat]
-        rand = base_rate(taste, prior)
-        shares = [np.mean([np.mean(truth[n - 10 : n]) for truth, _ in runs]) for n in checkpoints]
-        reached += shares[-1] >= 0.8
-        ratio = shares[-1] / rand if rand else float("inf")
-        print(f"{name:<20}{rand:>8.3f}" + "".join(f"{s:>8.2f}" for s in shares) + f"{ratio:>10.1f}")
-    lat = np.array(all_latency) * 1000
-    print(f"tastes with >= 0.80 liked after {args.ratings} ratings: {reached} of {len(TASTES)}")
-    print(
-        f"rating -> next loop ready: median {np.median(lat):.0f} ms, "
-        f"p95 {np.percentile(lat, 95):.0f} ms, max {lat.max():.0f} ms"
-    )
+    head = f"{'taste':<20}{'family':<9}{'base':>6}"
+    head += "".join(f"{lr[:11] + ' 1-10':>17}{'last10':>8}" for lr in learners)
+    print(head)
+    last: dict[str, dict[str, float]] = {lr: {} for lr in learners}
+    for _, name, family, taste, rate in tastes:
+        row = f"{name:<20}{family:<9}{rate:>6.3f}"
+        for lr in learners:
+            runs = results.get((lr, name))
+            if not runs:
+                row += f"{'':>17}{'':>8}"
+                continue
+            first, end = np.mean([np.mean(t[:10]) for t in runs]), np.mean([np.mean(t[-10:]) for t in runs])
+            last[lr][name] = end
+            row += f"{first:>17.2f}{end:>8.2f}"
+        print(row + (f"   {taste}" if family != "grid" else ""))
+    audio = [(name, family, rate) for kind, name, family, _, rate in tastes if kind == "audio"]
+    for lr in learners:
+        shares = np.array([last[lr][name] for name, _, _ in audio if name in last[lr]])
+        if not len(shares):
+            continue
+        common = np.array([last[lr][name] for name, _, rate in audio if rate >= 0.02 and name in last[lr]])
+        print(
+            f"{lr}: audio tastes, liked share in the last 10: mean {shares.mean():.2f}, quartiles "
+            f"{np.percentile(shares, 25):.2f}/{np.median(shares):.2f}/{np.percentile(shares, 75):.2f}, min "
+            f"{shares.min():.2f}; base rate >= 2 %: {np.mean(common >= 0.8):.0%} of {len(common)} reach 0.8"
+        )
+    families = sorted({family for _, _, family, _, _ in tastes})
+    print("mean liked share in the last 10 per family: " + ", ".join(families))
+    for lr in learners:
+        means = []
+        for fam in families:
+            vals = [last[lr][name] for _, name, f, _, _ in tastes if f == fam and name in last[lr]]
+            means.append(f"{np.mean(vals):.2f} ({len(vals)})" if vals else "-")
+        print(f"  {lr:<12}" + "  ".join(f"{m:>10}" for m in means))
+    grid = [last[learners[0]].get(name, 0.0) for _, name, family, _, _ in tastes if family == "grid"]
+    print(f"{learners[0]}: grid tastes with >= 0.8 in the last 10: {sum(g >= 0.8 for g in grid)} of {len(grid)}")
+    for lr in learners:
+        lat = np.array(latency[lr]) * 1000
+        if len(lat):
+            print(
+                f"rating -> next loop ready, {lr}: median {np.median(lat):.0f} ms, "
+                f"p95 {np.percentile(lat, 95):.0f} ms, max {lat.max():.0f} ms "
+                f"({len(lat)} steps, {args.workers} sessions in parallel)"
+            )
+    print(f"benchmark took {seconds:.0f} s")
 
 
 if __name__ == "__main__":

@@ -1,23 +1,32 @@
-"""Choosing the next loop: a candidate pool scored by the critic, Thompson sampling, no near-duplicates.
+"""Choosing the next loop: a calibrated critic on what the loop sounds like, Thompson sampling, local search.
 
-The rule, each step:
-1. Pool: ``pool_size`` candidates, half from the prior and half mutations/crossovers of the liked loops
-   (all from the prior until something is liked; skips count as neither).
-2. Critic: the ensemble is retrained on this listener's ratings and scores every candidate.
-3. Thompson sampling: one ensemble member is drawn at random and its best-scored candidate is chosen;
-   members disagree where the critic is unsure, so this explores there and exploits elsewhere.
+The rule, each step (``LearnerConfig(model="bayes")``, the default):
+1. Pool: ``pool_size`` candidates, from the prior and (once something is liked) mutations and crossovers of the
+   liked loops; each candidate carries one of the session's kits (the kit's sound is part of the taste).
+2. Critic: Bayesian logistic regression (:mod:`recommender.drums.bayes`) on what a listener hears — band-wise
+   onsets on the 16th grid, attack levels, density, syncopation, loudness, brightness, sustain
+   (:mod:`recommender.drums.bands`) — beside the pattern grid. Its posterior is calibrated from a few labels.
+3. Thompson sampling: one weight vector is drawn from the posterior and scores the pool; a short local search
+   mutates its best candidates and keeps improvements (searching around what is liked where the draw says so,
+   and exploring where the posterior is wide, because there the draws disagree).
 4. Candidates within ``min_distance`` hits of one of the last ``recent`` proposals are excluded.
+
+``model="ensemble"`` is the studio's first learner (an ensemble of small networks on the log-mel, retrained at
+every rating, Thompson sampling over members); the benchmark compares the two.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import torch
 
-from recommender.drums import features
+from recommender.drums import bands, features
+from recommender.drums.bayes import BayesLogistic
 from recommender.drums.critic import CriticConfig, EnsembleCritic
 from recommender.drums.kit import Kit, synth_kit
 from recommender.drums.patterns import crossover, hamming, mutate, sample_prior
@@ -27,6 +36,7 @@ LIKE, DISLIKE = 1.0, 0.0
 
 @dataclass
 class LearnerConfig:
+    model: str = "bayes"  # or "ensemble": the first learner (networks on the log-mel)
     pool_size: int = 1000
     exploit_share: float = 0.5
     min_distance: int = 3
@@ -34,42 +44,169 @@ class LearnerConfig:
     n_prior_anchors: int = 32
     selection: str = "thompson"  # or "ucb": mean + ucb_beta × std, or "mean"
     ucb_beta: float = 1.0
-    mutation_rate: tuple[float, float] = (0.003, 0.03)  # per cell: ~0.4 to 4 toggled cells of 144
+    mutation_rate: tuple[float, float] = (0.003, 0.03)  # first learner: per cell, ~0.4 to 4 toggled cells of 144
+    max_edits: int = 3  # a variation adds or removes 1 to max_edits hits
+    kit_switch: float = 0.1  # chance that a variation of a liked loop is played on another of the session's kits
+    search_rounds: int = 0  # local search: rounds of editing the best variations under the drawn critic (off:
+    # climbing a draw from few ratings drifted away from what was liked, docs/benchmarks.md)
+    explore_pool: int = 3  # before the first like: the farthest of this many prior draws
+    flip: float = 0.1  # the critic expects this share of answers to be slips
+    neighbourhood: int = 6  # hits: ratings this close to a liked loop say whether searching around it pays
+    min_credit: float = 0.3  # search around liked loops whose neighbourhood like-rate is at least this
+    temperature: float = 0.5  # Thompson draws at this fraction of the posterior's spread
+    search_parents: int = 16
+    search_children: int = 16
+    prior_var: float = 4.0  # prior variance of the logit's linear part, shared out over the feature groups
+    rbf_var: float = 4.0  # prior variance of its smooth part (an RBF kernel on what is heard, as random features)
+    rbf_features: int = 400
+    rbf_scale: float = 0.5  # length scale, relative to the median distance between prior loops
+    bias_mean: float = -1.5  # a random loop is more likely disliked than liked
     critic: CriticConfig = field(default_factory=CriticConfig)
 
 
 @dataclass
 class Proposal:
     pattern: np.ndarray  # (I, S)
-    p_like: float  # the ensemble's mean P(like)
-    uncertainty: float  # the ensemble's standard deviation
-    source: str  # "prior" or "variation"
+    p_like: float  # the critic's P(like), averaged over its uncertainty
+    uncertainty: float  # the standard deviation of P(like) under the critic's uncertainty
+    source: str  # "prior", "variation" or "search"
     seconds: float  # time taken to choose it
+    kit: int = 0  # index into the session's kits
 
 
 def featurize(patterns: np.ndarray, atom_bank: np.ndarray) -> np.ndarray:
-    """Critic input: the loop's log-mel, flattened, beside its velocity grid: ``(n, N_MELS*frames + I*S)``."""
+    """The first learner's critic input: log-mel beside the velocity grid, ``(n, N_MELS*frames + I*S)``."""
     mel = features.log_mel(patterns, atom_bank).reshape(len(patterns), -1)
     return np.concatenate([mel, patterns.reshape(len(patterns), -1)], axis=1).astype(np.float32)
 
 
+class Ears:
+    """The Bayesian critic's features for loops on any of a session's kits at one tempo and swing.
+
+    ``__call__(patterns (n, I, S), kit_idx (n,))`` → ``(n, d)``: the linear features (what is heard, the grid,
+    the kit), standardised on a fixed sample of the prior, then random Fourier features of an RBF kernel on
+    what is heard (so that the critic can also be a smooth, local function: a Thompson draw of that part is
+    high at random places, which explores the prior rather than its extremes). ``groups`` names each column's
+    group, so that each group gets its share of the prior variance.
+    """
+
+    def __init__(
+        self, kits: Sequence[Kit], n_steps: int, tempo: float, swing: float, *, rbf_features: int, rbf_scale: float
+    ) -> None:
+        self.banks = [bands.band_atoms(k, n_steps=n_steps, tempo=tempo, swing=swing) for k in kits]
+        ref = sample_prior(256, np.random.default_rng(12345), steps=n_steps)
+        ref_kits = np.arange(len(ref)) % len(kits)
+        raw = self.raw(ref, ref_kits)
+        self.mean, self.scale = raw.mean(0), raw.std(0) + 1e-3
+        if len(kits) > 1:
+            self.scale[-len(kits) :] = 1.0
+        g = n_steps * bands.N_BANDS
+        n_summary = raw.shape[1] - 3 * g - self.n_grid - self.n_kit
+        groups = ["onset"] * g + ["heard"] * g + ["attack"] * g + ["summary"] * n_summary
+        groups += ["grid"] * self.n_grid + ["kit"] * self.n_kit
+        self.smooth = np.flatnonzero(np.isin(groups, ["heard", "summary", "kit"]))
+        z = ((raw - self.mean) / self.scale)[:, self.smooth]
+        dist = np.sqrt(((z[:128, None, :] - z[None, 128:, :]) ** 2).sum(-1))
+        rng = np.random.default_rng(777)
+        self.rff_w = rng.standard_normal((len(self.smooth), rbf_features)) / (rbf_scale * np.median(dist))
+        self.rff_b = rng.uniform(0, 2 * np.pi, rbf_features)
+        self.groups = np.array(groups + ["rbf"] * rbf_features)
+
+    @property
+    def n_grid(self) -> int:
+        return int(np.prod(self.banks[0].shape[:2]))
+
+    @property
+    def n_kit(self) -> int:
+        return len(self.banks) if len(self.banks) > 1 else 0
+
+    def raw(self, patterns: np.ndarray, kit_idx: np.ndarray) -> np.ndarray:
+        out = None
+        for k, bank in enumerate(self.banks):
+            sel = kit_idx == k
+            if sel.any():
+                f = bands.hearing_features(patterns[sel], bank)
+                out = np.empty((len(patterns), f.shape[1]), np.float32) if out is None else out
+                out[sel] = f
+        parts = [out, (patterns > 0).reshape(len(patterns), -1).astype(np.float32)]
+        if self.n_kit:
+            parts.append(np.eye(self.n_kit, dtype=np.float32)[kit_idx])
+        return np.concatenate(parts, axis=1)
+
+    def __call__(self, patterns: np.ndarray, kit_idx: np.ndarray) -> np.ndarray:
+        z = (self.raw(patterns, kit_idx) - self.mean) / self.scale
+        rff = np.sqrt(2.0 / self.rff_b.size) * np.cos(z[:, self.smooth] @ self.rff_w + self.rff_b)
+        return np.concatenate([z, rff], axis=1).astype(np.float32)
+
+    def prior_var(self, linear: float, smooth: float) -> np.ndarray:
+        """Per-column prior variance: ``linear`` shared equally among the linear groups, then among each group's
+        columns; ``smooth`` for the RBF part (its random features are scaled so that this is its variance)."""
+        names, counts = np.unique(self.groups[self.groups != "rbf"], return_counts=True)
+        per = dict(zip(names, linear / len(names) / counts, strict=True))
+        per["rbf"] = smooth
+        return np.array([per[g] for g in self.groups])
+
+
+@lru_cache(maxsize=16)
+def _ears(kits: tuple[Kit, ...], n_steps: int, tempo: float, swing: float, rbf_features: int, rbf_scale: float) -> Ears:
+    return Ears(kits, n_steps, tempo, swing, rbf_features=rbf_features, rbf_scale=rbf_scale)
+
+
+def edit(patterns: np.ndarray, rng: np.random.Generator, n_edits: np.ndarray | int = 1) -> np.ndarray:
+    """Small edits that keep a loop's busyness: each edit removes one hit or adds one, with even odds.
+
+    (Toggling every cell at a fixed rate mostly adds hits, since most cells are empty; repeated, that drifts
+    towards busy loops.) ``patterns`` ``(n, I, S)``; ``n_edits`` per loop.
+    """
+    out = np.array(patterns, dtype=np.float32, copy=True)
+    n = len(out)
+    flat = out.reshape(n, -1)
+    n_edits = np.broadcast_to(np.asarray(n_edits), (n,))
+    for r in range(int(n_edits.max(initial=0))):
+        active = n_edits > r
+        hits = flat > 0
+        remove = active & (rng.random(n) < 0.5) & hits.any(1)
+        add = active & ~remove & (~hits).any(1)
+        noise = rng.random(flat.shape)
+        rows = np.arange(n)
+        flat[rows[remove], np.argmax(np.where(hits, noise, -1.0), axis=1)[remove]] = 0.0
+        cells = np.argmax(np.where(~hits, noise, -1.0), axis=1)
+        flat[rows[add], cells[add]] = rng.uniform(0.5, 1.0, size=int(add.sum()))
+    return out
+
+
 def candidate_pool(
-    liked: np.ndarray, rng: np.random.Generator, cfg: LearnerConfig, n_steps: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(pool (n, I, S), is_variation (n,))``."""
+    liked: np.ndarray,
+    rng: np.random.Generator,
+    cfg: LearnerConfig,
+    n_steps: int,
+    liked_kits: np.ndarray | None = None,
+    n_kits: int = 1,
+    parent_weights: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(pool (n, I, S), is_variation (n,), kit index (n,))``; ``parent_weights`` (default: recent likes a
+    little more often) say how often each liked loop is a parent."""
     n_var = int(cfg.pool_size * cfg.exploit_share) if len(liked) else 0
     prior = sample_prior(cfg.pool_size - n_var, rng, steps=n_steps)
+    prior_kits = rng.integers(n_kits, size=len(prior))
     if not n_var:
-        return prior, np.zeros(len(prior), dtype=bool)
-    weights = np.linspace(0.5, 1.0, len(liked))  # recent likes a little more often
-    weights /= weights.sum()
-    parents = liked[rng.choice(len(liked), size=n_var, p=weights)]
+        return prior, np.zeros(len(prior), dtype=bool), prior_kits
+    liked_kits = np.zeros(len(liked), dtype=int) if liked_kits is None else liked_kits
+    weights = np.linspace(0.5, 1.0, len(liked)) if parent_weights is None else np.asarray(parent_weights, float)
+    weights = weights / weights.sum()
+    pick = rng.choice(len(liked), size=n_var, p=weights)
+    parents, kits = liked[pick], liked_kits[pick]
     n_cross = n_var // 4 if len(liked) > 1 else 0
     others = liked[rng.choice(len(liked), size=n_cross)]
     children = np.concatenate([crossover(parents[:n_cross], others, rng), parents[n_cross:]])
-    variations = mutate(children, rng, rate=rng.uniform(*cfg.mutation_rate, size=n_var))
+    if cfg.model == "bayes":
+        variations = edit(children, rng, rng.integers(1, cfg.max_edits + 1, size=n_var))
+    else:
+        variations = mutate(children, rng, rate=rng.uniform(*cfg.mutation_rate, size=n_var))
+    switch = rng.random(n_var) < cfg.kit_switch
+    kits = np.where(switch, rng.integers(n_kits, size=n_var), kits)
     pool = np.concatenate([prior, variations])
-    return pool, np.arange(len(pool)) >= len(prior)
+    return pool, np.arange(len(pool)) >= len(prior), np.concatenate([prior_kits, kits])
 
 
 def propose(
@@ -79,6 +216,8 @@ def propose(
     *,
     rng: np.random.Generator,
     kit: Kit | None = None,
+    kits: Sequence[Kit] | None = None,
+    rated_kits: np.ndarray | None = None,
     tempo: float = 120.0,
     swing: float = 0.0,
     n_steps: int = 16,
@@ -88,23 +227,104 @@ def propose(
 
     ``rated``: ``(n, I, S)`` loops rated like/dislike; ``labels``: ``(n,)`` 1.0 = like, 0.0 = dislike;
     ``recent``: ``(m, I, S)`` the latest proposals (rated or not), to avoid near-duplicates.
+    ``kits``: the session's kits (default: ``[kit]``, the built-in kit); ``rated_kits``: ``(n,)`` the kit index
+    each rated loop was played on. The proposal says which kit to play it on.
     """
     t0 = time.perf_counter()
     cfg = config or LearnerConfig()
-    kit = kit or synth_kit(features.FEATURE_SR)
-    rated = rated[-cfg.critic.max_history :]
-    labels = np.asarray(labels, dtype=np.float32)[-cfg.critic.max_history :]
-    liked = rated[labels > 0.5] if len(rated) else rated
-    pool, is_var = candidate_pool(liked, rng, cfg, n_steps)
+    kits = list(kits) if kits else [kit or synth_kit(features.FEATURE_SR)]
+    keep = slice(-cfg.critic.max_history, None)
+    rated, labels = rated[keep], np.asarray(labels, dtype=np.float32)[keep]
+    rated_kits = np.zeros(len(rated), dtype=int) if rated_kits is None else np.asarray(rated_kits, dtype=int)[keep]
+    liked = labels > 0.5
+    pool, is_var, pool_kits = candidate_pool(rated[liked], rng, cfg, n_steps, rated_kits[liked], len(kits))
     if len(recent):
         far = hamming(pool, recent[-cfg.recent :]).min(axis=1) >= cfg.min_distance
         if far.any():
-            pool, is_var = pool[far], is_var[far]
-    atom_bank = features.atoms(kit, n_steps=n_steps, tempo=tempo, swing=swing)
-    x_pool = featurize(pool, atom_bank)
+            pool, is_var, pool_kits = pool[far], is_var[far], pool_kits[far]
     if len(rated) == 0:
         i = int(rng.integers(len(pool)))  # cold start: a draw from the prior
-        return Proposal(pool[i], 0.5, 0.0, "prior", time.perf_counter() - t0)
+        return Proposal(pool[i], 0.5, 0.0, "prior", time.perf_counter() - t0, int(pool_kits[i]))
+    if cfg.model == "ensemble":
+        return _propose_ensemble(rated, labels, pool, is_var, rng, kits[0], tempo, swing, n_steps, cfg, t0)
+    if cfg.model != "bayes":
+        raise ValueError(f"unknown model {cfg.model!r}")
+    return _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n_steps, cfg, t0)
+
+
+def _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n_steps, cfg, t0) -> Proposal:
+    ears = _ears(tuple(kits), n_steps, round(float(tempo), 2), round(float(swing), 3), cfg.rbf_features, cfg.rbf_scale)
+    x_rated = ears(rated, rated_kits)
+    critic = BayesLogistic(ears.prior_var(cfg.prior_var, cfg.rbf_var), bias_mean=cfg.bias_mean, flip=cfg.flip)
+    critic.fit(x_rated, labels)
+    # How credible each liked loop is as a place to search: the like-rate of the ratings around it (within
+    # ``neighbourhood`` hits), with one like and one dislike of prior weight. A like given by mistake stops being
+    # searched around once the loops played near it are disliked; the learner then explores again.
+    liked = labels > 0.5
+    near = hamming(rated[liked], rated) <= cfg.neighbourhood if liked.any() else np.zeros((0, len(rated)), bool)
+    credit = ((near * labels[None, :]).sum(1) + 1) / (near.sum(1) + 2)
+    if not (credit >= cfg.min_credit).any():
+        # Nothing (credibly) liked yet: dislikes say where the taste is not, not where it is. Play the prior loop
+        # that sounds least like anything played so far (the farthest of a few prior draws).
+        pool = sample_prior(cfg.explore_pool, rng, steps=n_steps)
+        pool_kits = rng.integers(len(kits), size=len(pool))
+        x_pool = ears(pool, pool_kits)
+        heard = ears.smooth
+        dist = ((x_pool[:, None, heard] - x_rated[None, :, heard]) ** 2).sum(-1).min(axis=1)
+        if len(recent):
+            dist[hamming(pool, recent[-cfg.recent :]).min(axis=1) < cfg.min_distance] = -1.0
+        return _proposal(critic, pool, pool_kits, x_pool, int(np.argmax(dist)), "prior", rng, t0)
+    keep = credit >= cfg.min_credit
+    pool, is_var, pool_kits = candidate_pool(
+        rated[liked][keep], rng, cfg, n_steps, rated_kits[liked][keep], len(kits), parent_weights=credit[keep]
+    )
+    if len(recent):
+        far = hamming(pool, recent[-cfg.recent :]).min(axis=1) >= cfg.min_distance
+        if far.any():
+            pool, is_var, pool_kits = pool[far], is_var[far], pool_kits[far]
+    theta = critic.sample(rng)
+    theta = critic.mean + cfg.temperature * (theta - critic.mean)  # tempered Thompson sampling
+    source = np.where(is_var, "variation", "prior").astype(object)
+    x_pool = ears(pool, pool_kits)
+    scores = BayesLogistic.score(x_pool, theta)[0]
+    pool, pool_kits, x_pool, scores, source = _local_search(
+        pool, pool_kits, x_pool, scores, source, theta, ears, recent, rng, cfg
+    )
+    return _proposal(critic, pool, pool_kits, x_pool, int(np.argmax(scores)), str(source[np.argmax(scores)]), rng, t0)
+
+
+def _proposal(critic, pool, pool_kits, x_pool, i, source, rng, t0) -> Proposal:
+    p_like, _ = critic.predict(x_pool[i : i + 1])
+    spread = 1 / (1 + np.exp(-BayesLogistic.score(x_pool[i : i + 1], critic.sample(rng, 32))))
+    return Proposal(pool[i], float(p_like[0]), float(spread.std()), source, time.perf_counter() - t0, int(pool_kits[i]))
+
+
+def _local_search(pool, pool_kits, x_pool, scores, source, theta, ears, recent, rng, cfg):
+    """Mutate the drawn critic's best candidates and add the children to the pool, ``search_rounds`` times."""
+    for _ in range(cfg.search_rounds):
+        near = np.flatnonzero(source != "prior")  # around what was liked, not the prior's extremes
+        top = near[np.argsort(scores[near])[-cfg.search_parents :]]
+        parents = np.repeat(top, cfg.search_children)
+        children = edit(pool[parents], rng, rng.integers(1, cfg.max_edits + 1, size=len(parents)))
+        kids_kits = pool_kits[parents]
+        if len(recent):
+            far = hamming(children, recent[-cfg.recent :]).min(axis=1) >= cfg.min_distance
+            children, kids_kits = children[far], kids_kits[far]
+        if not len(children):
+            break
+        x_kids = ears(children, kids_kits)
+        pool = np.concatenate([pool, children])
+        pool_kits = np.concatenate([pool_kits, kids_kits])
+        x_pool = np.concatenate([x_pool, x_kids])
+        scores = np.concatenate([scores, BayesLogistic.score(x_kids, theta)[0]])
+        source = np.concatenate([source, np.full(len(children), "search", dtype=object)])
+    return pool, pool_kits, x_pool, scores, source
+
+
+def _propose_ensemble(rated, labels, pool, is_var, rng, kit, tempo, swing, n_steps, cfg, t0) -> Proposal:
+    """The first learner: an ensemble of small networks on the log-mel, retrained from scratch at every rating."""
+    atom_bank = features.atoms(kit, n_steps=n_steps, tempo=tempo, swing=swing)
+    x_pool = featurize(pool, atom_bank)
     anchors = sample_prior(cfg.n_prior_anchors, rng, steps=n_steps)
     x_train = np.concatenate([featurize(rated, atom_bank), featurize(anchors, atom_bank)])
     y = np.concatenate([labels, np.full(len(anchors), 0.5, dtype=np.float32)])
@@ -120,7 +340,7 @@ def propose(
 
 
 def acquisition(probs: np.ndarray, cfg: LearnerConfig, rng: np.random.Generator) -> np.ndarray:
-    """Score per candidate from the ensemble's ``(members, n)`` P(like): the selection rule."""
+    """The first learner's score per candidate from the ensemble's ``(members, n)`` P(like): the selection rule."""
     if cfg.selection == "thompson":
         return probs[int(rng.integers(probs.shape[0]))]
     if cfg.selection == "ucb":

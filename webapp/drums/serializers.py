@@ -83,6 +83,8 @@ class FavouriteSerializer(StrictInputMixin, serializers.Serializer):
 class LikeRatePointSerializer(serializers.Serializer):
     ratings = serializers.IntegerField(help_text="how many like/dislike ratings so far")
     like_rate = serializers.FloatField(help_text="share of likes among the last 10 of them")
+    predicted_rate = serializers.FloatField(help_text="the learner's mean predicted P(like) for the same 10 loops")
+    p_like = serializers.FloatField(help_text="the learner's predicted P(like) for this rating's loop when proposed")
 
 
 class LoopRenderParams(serializers.Serializer):

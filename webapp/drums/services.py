@@ -93,12 +93,24 @@ def loop_audio(loop: DrumLoop, *, tempo: float | None = None, swing: float | Non
 
 
 def like_rate_curve(session: DrumSession, window: int = 10) -> list[dict]:
-    """Rolling share of likes among the last ``window`` like/dislike ratings, one point per rating."""
-    ratings = [r for r in session.loops.order_by("index").values_list("rating", flat=True) if r in ("like", "dislike")]
+    """One point per like/dislike rating: the rolling share of likes among the last ``window`` of them, beside what
+    the learner predicted for the same loops (its P(like) when it proposed each, rolling mean and this loop's)."""
+    rows = [
+        (rating, p_like)
+        for rating, p_like in session.loops.order_by("index").values_list("rating", "p_like")
+        if rating in (Rating.LIKE, Rating.DISLIKE)
+    ]
     points = []
-    for n in range(1, len(ratings) + 1):
-        recent = ratings[max(0, n - window) : n]
-        points.append({"ratings": n, "like_rate": round(recent.count("like") / len(recent), 3)})
+    for n in range(1, len(rows) + 1):
+        recent = rows[max(0, n - window) : n]
+        points.append(
+            {
+                "ratings": n,
+                "like_rate": round(sum(r == Rating.LIKE for r, _ in recent) / len(recent), 3),
+                "predicted_rate": round(sum(p for _, p in recent) / len(recent), 3),
+                "p_like": round(rows[n - 1][1], 3),
+            }
+        )
     return points
 
 

@@ -90,7 +90,9 @@ class DrumSessionViewSet(
     @extend_schema(responses=LikeRatePointSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="like-rate", pagination_class=None)
     def like_rate(self, request: Request, pk: str | None = None) -> Response:
-        """Rolling like-rate (last 10 like/dislike ratings) after each rating."""
+        """Rolling like-rate (last 10 like/dislike ratings) after each rating, beside the learner's predictions.
+
+        The predicted P(like) of the loop to play next is the `p_like` of `next/`."""
         return Response(services.like_rate_curve(self.get_object()))
 
 

@@ -24,7 +24,10 @@ def test_session_flow_next_rate_next(api, user):
     assert body["rated"]["rating"] == "like" and body["next"]["index"] == 1 and body["next"]["id"] != first["id"]
     stats = api.get(f"/api/drum-sessions/{sid}/").json()["stats"]
     assert stats["like"] == 1 and stats["dislike"] == 0
-    assert api.get(f"/api/drum-sessions/{sid}/like-rate/").json() == [{"ratings": 1, "like_rate": 1.0}]
+    p_first = round(first["p_like"], 3)
+    assert api.get(f"/api/drum-sessions/{sid}/like-rate/").json() == [
+        {"ratings": 1, "like_rate": 1.0, "predicted_rate": p_first, "p_like": p_first}
+    ]
 
 
 def test_rating_a_loop_from_another_session_is_rejected(api, user):
@@ -34,6 +37,40 @@ def test_rating_a_loop_from_another_session_is_rejected(api, user):
     res = api.post(f"/api/drum-sessions/{mine.pk}/ratings/", {"loop": loop["id"], "rating": "like"}, format="json")
     assert res.status_code == 400 and "not proposed in this session" in res.json()["loop"][0]
     assert DrumLoop.objects.get(pk=loop["id"]).rating is None
+
+
+def test_rating_twice_is_idempotent(api, user):
+    s = DrumSessionFactory(owner=user)
+    loop = api.get(f"/api/drum-sessions/{s.pk}/next/").json()
+    url = f"/api/drum-sessions/{s.pk}/ratings/"
+    first = api.post(url, {"loop": loop["id"], "rating": "like"}, format="json").json()
+    again = api.post(url, {"loop": loop["id"], "rating": "like"}, format="json").json()
+    assert again["next"]["id"] == first["next"]["id"]  # the same pending proposal, no new loop
+    assert s.loops.count() == 2 and s.loops.filter(rating="like").count() == 1
+    assert len(api.get(f"/api/drum-sessions/{s.pk}/like-rate/").json()) == 1
+
+
+def test_a_loop_never_proposed_is_400(api, user):
+    s = DrumSessionFactory(owner=user)
+    api.get(f"/api/drum-sessions/{s.pk}/next/")
+    res = api.post(f"/api/drum-sessions/{s.pk}/ratings/", {"loop": 10**9, "rating": "like"}, format="json")
+    assert res.status_code == 400 and "not proposed in this session" in res.json()["loop"][0]
+
+
+def test_like_rate_shows_predictions_beside_real_likes(api, user):
+    s = DrumSessionFactory(owner=user)
+    url = f"/api/drum-sessions/{s.pk}/ratings/"
+    loop = api.get(f"/api/drum-sessions/{s.pk}/next/").json()
+    predicted = []
+    for rating in ["like", "dislike", "skip", "like"]:
+        predicted.append(loop["p_like"])
+        loop = api.post(url, {"loop": loop["id"], "rating": rating}, format="json").json()["next"]
+    points = api.get(f"/api/drum-sessions/{s.pk}/like-rate/").json()
+    assert [p["like_rate"] for p in points] == [1.0, 0.5, 0.667]  # the skip is not a point
+    kept = [predicted[0], predicted[1], predicted[3]]
+    assert [p["p_like"] for p in points] == [round(v, 3) for v in kept]
+    assert points[-1]["predicted_rate"] == round(sum(kept) / 3, 3)
+    assert 0.0 <= loop["p_like"] <= 1.0  # the next loop's prediction, drawn beside the curve
 
 
 def test_bad_rating_values_are_400(api, user):

@@ -1,5 +1,5 @@
 // Drum studio: seamless Web Audio looping, ratings with keyboard shortcuts, a grid that lights the
-// playing step, history with replay, favourites, and the like-rate chart.
+// playing step, history with replay, favourites, and the like-rate chart with the learner's predictions.
 import { api } from "./api.js";
 import { $ } from "./dom.js";
 
@@ -115,8 +115,9 @@ async function rate(rating) {
     const res = await api(`/api/drum-sessions/${sessionId}/ratings/`, {
       method: "POST", body: { loop: state.loop.id, rating } });
     prependHistory(res.rated);
-    await show(res.next);
+    const shown = show(res.next);
     refreshChart();
+    await shown;
   } catch (err) {
     $("loop-info").textContent = `error: ${err.message}`;
   } finally {
@@ -148,22 +149,31 @@ function prependHistory(loop) {
   $("history").prepend(historyItem(loop));
 }
 
+// The real like-rate (rolling 10) beside the learner's prediction for the same loops, and a dot for the
+// predicted like probability of the loop playing now (the next one to rate).
 async function refreshChart() {
   const points = await api(`/api/drum-sessions/${sessionId}/like-rate/`);
   const svg = $("chart");
   const w = 400, h = 160, pad = 20;
-  const n = Math.max(points.length, 10);
+  const n = Math.max(points.length + 1, 10);
   const x = (i) => pad + ((w - 2 * pad) * i) / Math.max(n - 1, 1);
   const y = (v) => h - pad - (h - 2 * pad) * v;
   const line = points.map((p, i) => `${x(i)},${y(p.like_rate)}`).join(" ");
+  const predicted = points.map((p, i) => `${x(i)},${y(p.predicted_rate)}`).join(" ");
+  const next = state.loop && !state.loop.rating ? state.loop.p_like : null;
   svg.innerHTML = `
     <line x1="${pad}" y1="${y(0)}" x2="${w - pad}" y2="${y(0)}" stroke="#ccc"/>
     <line x1="${pad}" y1="${y(1)}" x2="${w - pad}" y2="${y(1)}" stroke="#eee"/>
     <line x1="${pad}" y1="${y(0.8)}" x2="${w - pad}" y2="${y(0.8)}" stroke="#16a34a" stroke-dasharray="4 4"/>
     <text x="2" y="${y(1) + 4}" font-size="10">100%</text><text x="2" y="${y(0) + 4}" font-size="10">0%</text>
+    <polyline fill="none" stroke="#f59e0b" stroke-width="1.5" stroke-dasharray="3 3" points="${predicted}"/>
     <polyline fill="none" stroke="#4f46e5" stroke-width="2" points="${line}"/>
-    <text x="${w - pad}" y="${h - 4}" font-size="10" text-anchor="end">${points.length} ratings (rolling 10)</text>`;
+    ${next === null ? "" : `<circle id="chart-next" cx="${x(points.length)}" cy="${y(next)}" r="4" fill="#f59e0b"><title>next loop: predicted like ${(next * 100).toFixed(0)}%</title></circle>`}
+    <text x="${pad}" y="12" font-size="10" fill="#4f46e5">liked (rolling 10)</text>
+    <text x="${pad + 95}" y="12" font-size="10" fill="#f59e0b">predicted${next === null ? "" : ` · next loop ${(next * 100).toFixed(0)}%`}</text>
+    <text x="${w - pad}" y="${h - 4}" font-size="10" text-anchor="end">${points.length} ratings</text>`;
   svg.dataset.points = points.length;
+  svg.dataset.next = next === null ? "" : next.toFixed(3);
 }
 
 async function patchSession(body) {
@@ -207,9 +217,10 @@ async function init() {
   bindControls();
   const history = await api(`/api/drum-sessions/${sessionId}/loops/`);
   for (const loop of history.results.filter((l) => l.rating).reverse()) prependHistory(loop);
+  const shown = show(await api(`/api/drum-sessions/${sessionId}/next/`)); // sets state.loop before decoding
   refreshChart();
-  await show(await api(`/api/drum-sessions/${sessionId}/next/`));
   requestAnimationFrame(tick);
+  await shown;
 }
 
 init();
