@@ -50,5 +50,8 @@ def post_worker_init(worker) -> None:
 
 def when_ready(server) -> None:
     """In the master, after the application is loaded and before the first worker is forked."""
+    from django.db import connections
+
     warm_up()
+    connections.close_all()  # a connection opened while importing must not be shared by the forked workers
     gc.freeze()  # what is loaded now is permanent: collections skip it, and never write to (unshare) its pages
