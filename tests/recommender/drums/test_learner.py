@@ -3,9 +3,13 @@
 import numpy as np
 import pytest
 
-from recommender.drums.learner import LearnerConfig, configure_torch, propose
-from recommender.drums.listeners import TASTES, Listener, base_rate
+from recommender.drums.bayes import BayesLogistic
+from recommender.drums.hearing import hear
+from recommender.drums.kit import synth_kit
+from recommender.drums.learner import LearnerConfig, _ears, configure_torch, propose
+from recommender.drums.listeners import AUDIO_TASTES, TASTES, AudioListener, Listener, base_rate
 from recommender.drums.patterns import N_INSTRUMENTS, sample_prior
+from recommender.drums.render import render
 
 pytestmark = pytest.mark.slow
 
@@ -56,3 +60,53 @@ def test_no_near_duplicates_of_recent_proposals():
     recent = np.repeat(liked, 3, axis=0)
     prop = propose(liked, np.array([1.0]), recent, rng=rng)
     assert ((prop.pattern > 0) != (liked[0] > 0)).sum() >= LearnerConfig().min_distance
+
+
+def audio_session(taste, seed: int, ratings: int = 40, noise: float = 0.0) -> list[bool]:
+    """A listener who hears only the rendered WAV (44.1 kHz) and the tempo; the truth of each proposal."""
+    configure_torch(1)
+    kit, feature_kit = synth_kit(44100), synth_kit(16000)
+    rng = np.random.default_rng([seed, 7])
+    listener = AudioListener(taste, noise, np.random.default_rng([seed, 11]))
+    shown, labels, truth = [], [], []
+    for _ in range(ratings):
+        hist = np.array(shown, dtype=np.float32).reshape(-1, N_INSTRUMENTS, 16)
+        prop = propose(hist, np.array(labels, dtype=np.float32), hist, rng=rng, kit=feature_kit, tempo=120.0)
+        audio = render(prop.pattern, kit, tempo=120.0)
+        true = listener.truth(audio, 44100, 120.0)
+        shown.append(prop.pattern)
+        labels.append(float((not true) if listener.rng.random() < noise else true))
+        truth.append(true)
+    return truth
+
+
+def test_audio_listener_who_likes_house_grooves(seed):
+    """Four on the floor in the low band with hats on every off-beat 8th, judged on the audio (base rate 0.10).
+
+    Issue 14 asks for >= 7 liked of the last 10 within 40 ratings; that is NOT reached. Measured liked share of
+    the last 10 (noise-free listener, sessions 0-19, four per seed): 0.9 0.7 0.6 0.0 | 0.0 0.4 0.1 0.2 |
+    0.5 0.1 0.4 0.0 | 0.0 0.0 0.0 0.5 | 0.0 0.3 0.1 0.2 — mean 0.25 against 0.10 for random proposals; about
+    half the sessions never find the taste within 40 ratings (docs/benchmarks.md). This checks what holds for
+    every seed: four sessions do no worse than random on average, and one of them finds the taste.
+    """
+    taste = AUDIO_TASTES["house_groove"]
+    shares = [np.mean(audio_session(taste, s)[-10:]) for s in range(4 * seed, 4 * seed + 4)]
+    assert np.mean(shares) >= 0.1 and max(shares) >= 0.3, shares
+
+
+def test_critic_rates_a_held_out_liked_loop_above_a_disliked_one(seed):
+    """After 40 ratings (8 likes) of house grooves judged on the audio, the Bayesian critic's P(like) for unseen
+    liked loops is above that for unseen disliked ones."""
+    kit = synth_kit(44100)
+    rng = np.random.default_rng(seed)
+    loops = sample_prior(260, rng)
+    liked = np.array([AUDIO_TASTES["house_groove"].likes(hear(render(p, kit), 44100, 120.0)) for p in loops])
+    pos, neg = rng.permutation(np.flatnonzero(liked)), rng.permutation(np.flatnonzero(~liked))
+    train = np.concatenate([pos[:8], neg[:32]])
+    ears = _ears((synth_kit(16000),), 16, 120.0, 0.0, LearnerConfig().rbf_features, LearnerConfig().rbf_scale)
+    critic = BayesLogistic(ears.prior_var(LearnerConfig().prior_var, LearnerConfig().rbf_var), bias_mean=-1.5)
+    critic.fit(ears(loops[train], np.zeros(len(train), int)), liked[train].astype(float))
+    p_pos = critic.predict(ears(loops[pos[8:]], np.zeros(len(pos) - 8, int)))[0]
+    p_neg = critic.predict(ears(loops[neg[32:]], np.zeros(len(neg) - 32, int)))[0]
+    auc = (p_pos[:, None] > p_neg[None, :]).mean()  # P(a held-out liked loop is rated above a disliked one)
+    assert p_pos.mean() > p_neg.mean() and auc > 0.65, (p_pos.mean(), p_neg.mean(), auc)
