@@ -23,6 +23,9 @@ def test_studio_play_like_with_keyboard_and_history_updates(signed_in, live_serv
     assert item.get_attribute("data-loop-id") == first
     assert item.locator(".badge").inner_text() == "like"
     page.wait_for_function("document.getElementById('chart').dataset.points === '1'")
+    # Beside the real like-rate: the learner's prediction for the rated loops and for the loop playing now.
+    assert 0.0 <= float(page.get_attribute("#chart", "data-next")) <= 1.0
+    assert page.locator("#chart-next").count() == 1 and page.locator("#chart polyline").count() == 2
 
     second = page.get_attribute("#loop-info", "data-loop-id")
     page.keyboard.press("d")
