@@ -110,3 +110,17 @@ def test_critic_rates_a_held_out_liked_loop_above_a_disliked_one(seed):
     p_neg = critic.predict(ears(loops[neg[32:]], np.zeros(len(neg) - 32, int)))[0]
     auc = (p_pos[:, None] > p_neg[None, :]).mean()  # P(a held-out liked loop is rated above a disliked one)
     assert p_pos.mean() > p_neg.mean() and auc > 0.65, (p_pos.mean(), p_neg.mean(), auc)
+
+
+def test_proposals_name_one_of_the_sessions_kits_and_follow_a_liked_kit():
+    """With several kits, the kit is part of a proposal; likes given only on one kit pull proposals to it."""
+    from recommender.drums.kit import Kit
+
+    base = synth_kit(16000)
+    dark = Kit("dark", 16000, {name: np.convolve(v, np.ones(8) / 8, mode="same") for name, v in base.samples.items()})
+    rng = np.random.default_rng(0)
+    loops = sample_prior(24, rng)
+    kit_idx = np.arange(24) % 2
+    labels = (kit_idx == 1).astype(np.float32)  # every loop on the dark kit liked, none on the other
+    picks = [propose(loops, labels, loops[-3:], rng=rng, kits=[base, dark], rated_kits=kit_idx).kit for _ in range(6)]
+    assert set(picks) <= {0, 1} and sum(picks) >= 5, picks
