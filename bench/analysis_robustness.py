@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.real_media import decode_head, real_tracks
-from bench.real_media_queries import SR
+from recommender.synth.photo_video import SR
 
 STRETCH = 1.06
 EXCERPT = 17.3

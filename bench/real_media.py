@@ -25,8 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.real_media_queries import SR, load_photos, make_query, music_events
 from recommender import evaluation as ev
+from recommender.synth.photo_video import SR, load_photos, make_query, music_events
 
 MUSIC_PACKAGES = ("planetblupi-music-ogg", "warzone2100-music", "hedgewars-data", "lincity-ng-data", "supertux-data")
 PHOTO_PACKAGES = ("desktop-base", "plasma-workspace-wallpapers", "mate-backgrounds")

@@ -100,7 +100,7 @@ class Alignment:
 # Until fitted weights exist (``recommender.blend``), the structure terms count alike; content adds nothing
 # measurable on real footage yet (docs/benchmarks.md).
 ANALYSIS_LAG = 0.05  # seconds that analysed onsets and beats may trail the sound
-DEFAULT_WEIGHTS = Weights(content=0.0, sync=0.5, energy=0.5, onset=0.2, metre=0.1, accent=0.2)
+DEFAULT_WEIGHTS = Weights(content=0.0, sync=0.0, energy=0.5, onset=0.2, metre=0.1, accent=0.2)
 WEIGHTS_PATH = Path(__file__).resolve().parent / "checkpoints" / "alignment_weights.json"
 
 

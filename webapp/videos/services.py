@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
-from recommender.alignment import Alignment, MusicSequence, Weights, align, load_weights, music_sequence, video_sequence
 from recommender.media import MediaError
 from recommender.video import VideoInfo, probe_video
 from webapp.catalog.indexes import visible_neighbours, xm_section_index, xm_track_index
@@ -21,8 +21,13 @@ from webapp.core.uploads import check_size, on_disk
 from webapp.videos.models import Video, VideoState
 from webapp.videos.tasks import analyze_video
 
+if TYPE_CHECKING:  # numba, ~90 MB: imported by the functions that rank, not by every web process
+    from recommender.alignment import Alignment, MusicSequence
+
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".mkv", ".m4v"}
 MODES = ("alignment", "global")
+# About 95 KB per 3-minute track: four re-rankings' worth of candidates stay warm (≈ 190 MB at the default 500).
+SEQUENCE_CACHE = 2048
 
 
 def check_video(path: Path, name: str) -> VideoInfo:
@@ -85,8 +90,10 @@ def candidates(video: Video, tracks, *, limit: int) -> dict[int, float]:
     return dict(list(ids.items())[:limit])
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=SEQUENCE_CACHE)
 def _music_sequence(track_id: int, version: float) -> MusicSequence | None:
+    from recommender.alignment import music_sequence
+
     fields = ("duration", "segments", "xm_segments", "downbeats", "energy", "energy_hop", "beats", "onset_envelope",
               "onset_hop")  # fmt: skip
     row = Track.objects.filter(pk=track_id).values(*fields).first()
@@ -113,6 +120,8 @@ def music_sequences(track_ids) -> dict[int, MusicSequence]:
 
 
 def video_seq(video: Video):
+    from recommender.alignment import video_sequence
+
     times = np.arange(len(video.activity)) * video.activity_hop
     accents = np.asarray(video.accents or [], dtype=float).reshape(-1, 2)
     return video_sequence(video.duration or 0.0, [tuple(s) for s in video.shots], video.shot_vectors,
@@ -157,6 +166,8 @@ def highlight_start(track: Track, seconds: float) -> float:
 
 
 def _recommend(video: Video, tracks, *, mode: str, k: int, structure: float | None, method: str | None):
+    from recommender.alignment import Weights, align, load_weights
+
     if mode == "global":
         if video.vector is None:
             return []

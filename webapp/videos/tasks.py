@@ -11,7 +11,6 @@ from django.utils import timezone
 from recommender.arrange_markers import video_peak
 from recommender.device import get_device
 from recommender.media import MediaError, load_audio
-from recommender.models.crossmodal import embed_video_spans
 from recommender.models.registry import crossmodal
 from recommender.mux import mux_soundtrack, with_fades
 from recommender.video_analysis import analyze_video as analyse_video_file
@@ -51,6 +50,8 @@ def analyze_video(job: Job, progress: Progress) -> dict:
 
 @job_task("embed_video", queue="gpu")
 def embed_video(job: Job, progress: Progress) -> dict:
+    from recommender.models.crossmodal import embed_video_spans  # torch: only in the process that embeds
+
     video = target_row(job, Video)
     model = crossmodal(str(settings.CROSSMODAL_MODEL_PATH))
     if model is None:

@@ -1,7 +1,9 @@
-"""Silent music videos edited from real photographs to excerpts of real music, as editors cut them.
+"""Silent music videos edited from photographs to excerpts of music, as editors cut them.
 
-The benchmark's queries. Every video draws its own editing habits: what it cuts on (downbeats, every other
-bar, beats, section changes, strong onsets, or nothing musical), how often it strays off the grid, whether
+The real-media benchmark's queries (``bench/real_media.py``, real photographs and real music), the training
+videos of the alignment weights (``scripts/fit_alignment.py``) and the tests' photo clips. Every video draws
+its own editing habits: what it cuts on (downbeats, every other bar, beats, section changes, strong onsets,
+or nothing musical), how often it strays off the grid, whether
 it flashes or punches in on onsets, whether brightness follows loudness, how the camera moves inside a shot.
 Where the music is, is found by an analysis that is *not* Segue's own (librosa's defaults: its beat
 tracker, low-band energy for the bar phase, agglomerative segmentation), so the benchmark does not reward
@@ -229,3 +231,15 @@ def make_query(
             "file": path.name}  # fmt: skip
     path.with_suffix(".json").write_text(json.dumps(meta))
     return meta
+
+
+def with_dynamics(audio: np.ndarray, tempo: float, sr: int, *, seed: int, low: float = 0.35) -> np.ndarray:
+    """``audio`` with a gain of its own on every bar (``low``..1), as players and mixes give real music.
+
+    Generated songs loop their bars sample for sample, so an excerpt fits several offsets equally and the
+    loudness a picture may follow says nothing; real music is never that regular.
+    """
+    bar = int(round(240.0 / tempo * sr))
+    gains = np.random.default_rng(seed).uniform(low, 1.0, len(audio) // bar + 1)
+    envelope = np.convolve(np.repeat(gains, bar)[: len(audio)], np.ones(64) / 64, mode="same")
+    return (audio * envelope).astype(np.float32)
