@@ -155,7 +155,7 @@ def report(tastes, learners, results, latency, args, seconds: float) -> None:
         print(
             f"{lr}: audio tastes, liked share in the last 10: mean {shares.mean():.2f}, quartiles "
             f"{np.percentile(shares, 25):.2f}/{np.median(shares):.2f}/{np.percentile(shares, 75):.2f}, min "
-            f"{shares.min():.2f}; base rate >= 2 %: {np.mean(common >= 0.8):.0%} of {len(common)} reach 0.8"
+            f"{shares.min():.2f}; base rate >= 2 %: {np.mean(common >= 0.8 - 1e-9):.0%} of {len(common)} reach 0.8"
         )
     families = sorted({family for _, _, family, _, _ in tastes})
     print("mean liked share in the last 10 per family: " + ", ".join(families))
@@ -166,7 +166,7 @@ def report(tastes, learners, results, latency, args, seconds: float) -> None:
             means.append(f"{np.mean(vals):.2f} ({len(vals)})" if vals else "-")
         print(f"  {lr:<12}" + "  ".join(f"{m:>10}" for m in means))
     grid = [last[learners[0]].get(name, 0.0) for _, name, family, _, _ in tastes if family == "grid"]
-    print(f"{learners[0]}: grid tastes with >= 0.8 in the last 10: {sum(g >= 0.8 for g in grid)} of {len(grid)}")
+    print(f"{learners[0]}: grid tastes with >= 0.8 in the last 10: {sum(g >= 0.8 - 1e-9 for g in grid)} of {len(grid)}")
     for lr in learners:
         lat = np.array(latency[lr]) * 1000
         if len(lat):
