@@ -328,6 +328,12 @@ def align(
     if method == "rigid" and w.fine.any() and not _has_fine(video, tracks, w):
         # Tracks analysed before onset envelopes were kept: their cuts count on the coarse grid instead.
         w = replace(w, sync=w.sync + w.onset + w.metre, onset=0.0, metre=0.0, accent=0.0)
+    elif method == "rigid" and w.fine.any():
+        # Below about 24 fps a frame says little more than the coarse grid: the event terms fade out and the
+        # cuts count on the coarse grid in their place.
+        trust = frame_trust(video.frame_rate)
+        w = replace(w, sync=w.sync + (1 - trust) * (w.onset + w.metre), onset=trust * w.onset,
+                    metre=trust * w.metre, accent=trust * w.accent)  # fmt: skip
     wv = np.array([w.content, w.sync, w.energy, CONTENT_SCALE, SYNC_SCALE, ENERGY_SCALE])
     sim = (video.vectors @ np.concatenate([t.vectors for t in tracks]).T).astype(np.float64)  # (shots, all segs)
     vec_ptr = np.cumsum([0] + [len(t.vectors) for t in tracks])[:-1].astype(np.int64)
@@ -376,6 +382,11 @@ def align(
     return results
 
 
+def frame_trust(fps: float) -> float:
+    """0..1: how much a video's event timing is worth beyond the 0.25-s grid (0 at 8 fps, 1 from 24 fps)."""
+    return float(np.clip((fps - 8.0) / 16.0, 0.0, 1.0))
+
+
 def _has_fine(video: VideoSequence, tracks: list[MusicSequence], w: Weights) -> bool:
     return bool(w.fine.any()) and all(t.onset is not None for t in tracks)
 
@@ -392,10 +403,8 @@ def _fine_pass(video: VideoSequence, tracks, w: Weights, coarse: np.ndarray, opt
     # A cut shows on the first frame after its beat (up to a frame late, more if compression smears it); an
     # onset envelope peaks a frame or two after the attack it hears (measured: ~40 ms on generated songs).
     back, ahead = int(round(1.5 * frame / FINE_HOP)), int(round((0.5 * frame + ANALYSIS_LAG) / FINE_HOP))
-    # Below about 24 fps an event's frame says little more than the coarse grid does: its terms fade out.
-    trust = float(np.clip((video.frame_rate - 8.0) / 16.0, 0.0, 1.0))
     return fine_kernel(onset, metre, fptr, coarse, optr, cut_idx, acc_idx, video.accent_strengths.astype(np.float64),
-                       n_video, w.fine * trust, hop / FINE_HOP, back, ahead, PRIOR, POWER)  # fmt: skip
+                       n_video, w.fine, hop / FINE_HOP, back, ahead, PRIOR, POWER)  # fmt: skip
 
 
 def _shot_path(video: VideoSequence, frames: np.ndarray, hop: float, track_duration: float):
