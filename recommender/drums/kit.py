@@ -9,9 +9,16 @@ from math import gcd
 from pathlib import Path
 
 import numpy as np
-from scipy import signal
 
 from recommender.drums.patterns import INSTRUMENTS
+
+
+def _signal():
+    """scipy.signal (~100 MB resident), imported when a kit is first filtered or resampled."""
+    from scipy import signal
+
+    return signal
+
 
 MAX_SAMPLE_SECONDS = 2.0
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".aif", ".aiff"}
@@ -41,12 +48,12 @@ def _norm(x: np.ndarray) -> np.ndarray:
 def _band(x: np.ndarray, sr: int, lo: float | None, hi: float | None) -> np.ndarray:
     nyq = sr / 2
     if lo and hi:
-        sos = signal.butter(4, [lo / nyq, min(hi / nyq, 0.99)], btype="band", output="sos")
+        sos = _signal().butter(4, [lo / nyq, min(hi / nyq, 0.99)], btype="band", output="sos")
     elif lo:
-        sos = signal.butter(4, min(lo / nyq, 0.99), btype="high", output="sos")
+        sos = _signal().butter(4, min(lo / nyq, 0.99), btype="high", output="sos")
     else:
-        sos = signal.butter(4, min(hi / nyq, 0.99), btype="low", output="sos")
-    return signal.sosfilt(sos, x)
+        sos = _signal().butter(4, min(hi / nyq, 0.99), btype="low", output="sos")
+    return _signal().sosfilt(sos, x)
 
 
 def _tone(sr: int, seconds: float, f0: float, f1: float, decay: float, sweep: float) -> np.ndarray:
@@ -119,7 +126,7 @@ def load_sample(path: Path, sr: int) -> np.ndarray:
     mono = mono[: int(MAX_SAMPLE_SECONDS * file_sr)]
     if file_sr != sr:
         g = gcd(int(file_sr), sr)
-        mono = signal.resample_poly(mono, sr // g, int(file_sr) // g)
+        mono = _signal().resample_poly(mono, sr // g, int(file_sr) // g)
     return _norm(mono)
 
 

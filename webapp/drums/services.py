@@ -11,13 +11,22 @@ from django.utils import timezone
 
 from recommender.drums import features
 from recommender.drums.kit import Kit, load_kit, synth_kit
-from recommender.drums.learner import configure_torch, propose
 from recommender.drums.patterns import N_INSTRUMENTS, from_dict, to_dict
 from recommender.drums.render import render
 from webapp.drums.models import DrumKit, DrumLoop, DrumSession, Rating
 
+
+@lru_cache(maxsize=1)
+def _learner():
+    """The learner module (torch), imported and set to one thread the first time a session asks for a loop:
+    a web process that never serves the drum studio never loads torch."""
+    from recommender.drums import learner
+
+    learner.configure_torch(1)
+    return learner
+
+
 AUDIO_SR = 44100
-configure_torch(1)
 
 
 class NotProposed(Exception):
@@ -62,7 +71,7 @@ def next_loop(session: DrumSession) -> DrumLoop:
             return loop
         rated, labels, shown, index = _history(session)
         rng = np.random.default_rng([session.seed, index])
-        prop = propose(
+        prop = _learner().propose(
             rated, labels, shown, rng=rng, kit=kit_for(session, features.FEATURE_SR), tempo=session.tempo,
             swing=session.swing,
         )  # fmt: skip
