@@ -20,7 +20,6 @@ from recommender.analysis import TrackAnalysis
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
 VIDEO_VERSION = 2  # bump when what ``video_query`` computes changes (benchmarks cache queries by it)
-DEFAULT_VARIANTS = {"alignment": ("rigid", 1.0)}  # the web app's defaults (settings.STRUCTURE_WEIGHT)
 
 
 @dataclass
