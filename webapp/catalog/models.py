@@ -106,12 +106,6 @@ class Track(JobTarget):
         raw = self.passages
         return None if not raw else np.frombuffer(bytes(raw), dtype=np.float16).astype(np.float32).reshape(-1, 24)
 
-    @property
-    def onsets(self) -> np.ndarray | None:
-        """The onset envelope ``(frames,)`` float32, or None for a track analysed before it was kept."""
-        raw = self.onset_envelope
-        return None if not raw else np.frombuffer(bytes(raw), dtype=np.float16).astype(np.float32)
-
 
 class Section(models.Model):
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="sections")
