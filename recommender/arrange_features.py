@@ -40,17 +40,23 @@ class DownbeatFeatures:
 
 
 def downbeat_features(
-    y: np.ndarray, sr: int, downbeats, *, window: float | None = None, duration: float | None = None
-) -> DownbeatFeatures:
+    y: np.ndarray | None, sr: int, downbeats, *, window: float | None = None, duration: float | None = None,
+    power: np.ndarray | None = None,
+) -> DownbeatFeatures:  # fmt: skip
     """Chroma, MFCC and loudness over ``window`` seconds (default: half a bar) before and after each downbeat.
 
     ``y`` mono float ``(n,)`` at ``sr`` Hz (22050 is plenty); ``downbeats`` seconds. One STFT, then cumulative sums.
+    ``power``: that STFT's power ``(1 + N_FFT // 2, frames)`` at hop ``HOP`` when the caller already has it (the
+    analysis does), then ``y`` may be None and ``duration`` is required.
     """
     import librosa
 
     db = np.asarray(downbeats, dtype=float)
+    if power is None:
+        power = power_spectrogram(np.asarray(y, dtype=np.float32), n_fft=N_FFT, hop_length=HOP)
+    elif duration is None:
+        raise ValueError("duration is required when the power spectrogram is given")
     duration = float(duration if duration is not None else len(y) / sr)
-    power = power_spectrogram(np.asarray(y, dtype=np.float32), n_fft=N_FFT, hop_length=HOP)
     chroma = librosa.feature.chroma_stft(S=power, sr=sr, tuning=0.0)
     mel = librosa.feature.melspectrogram(S=power, sr=sr, n_mels=64)
     mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel, top_db=80.0), n_mfcc=14)[1:]
@@ -82,11 +88,42 @@ def downbeat_features(
         loud_before=10 * np.log10(before[:, 25] + 1e-10), loud_after=10 * np.log10(after[:, 25] + 1e-10),
         natural=np.zeros(len(db)), scale=1.0,
     )  # fmt: skip
-    raw = change(f, np.arange(len(db)), np.arange(len(db)))
-    f.scale = float(np.median(raw)) if len(raw) else 1.0
-    f.scale = max(f.scale, 1e-3)
+    return _normalised(f)
+
+
+def _normalised(f: DownbeatFeatures) -> DownbeatFeatures:
+    """``natural`` and ``scale`` from the before/after features: the track's own change at its downbeats."""
+    raw = change(f, np.arange(len(f.downbeats)), np.arange(len(f.downbeats)))
+    f.scale = max(float(np.median(raw)) if len(raw) else 1.0, 1e-3)
     f.natural = raw / f.scale
     return f
+
+
+WIDTH = 2 * 12 + 2 * 13 + 2  # values kept per downbeat: chroma, timbre and loudness, before and after
+
+
+def to_bytes(f: DownbeatFeatures) -> bytes:
+    """The features as compact float16 bytes ``(n, WIDTH)`` (about 100 bytes a bar), to keep with the track."""
+    cols = [f.chroma_before, f.chroma_after, f.timbre_before, f.timbre_after, f.loud_before[:, None],
+            f.loud_after[:, None]]  # fmt: skip
+    return np.hstack(cols).astype(np.float16).tobytes() if len(f.downbeats) else b""
+
+
+def from_bytes(raw: bytes | memoryview | None, downbeats, duration: float) -> DownbeatFeatures | None:
+    """Features kept by :func:`to_bytes` for these ``downbeats`` (seconds) and ``duration``; None when missing or
+    kept for another grid (the track was analysed again), so the caller computes them from the audio."""
+    db = np.asarray(downbeats, dtype=float)
+    if not raw or len(db) == 0 or len(raw) != len(db) * WIDTH * 2:
+        return None
+    a = np.frombuffer(bytes(raw), dtype=np.float16).astype(np.float64).reshape(len(db), WIDTH)
+    if not np.isfinite(a).all():
+        return None
+    f = DownbeatFeatures(
+        downbeats=db, duration=float(duration), chroma_before=a[:, 0:12], chroma_after=a[:, 12:24],
+        timbre_before=a[:, 24:37], timbre_after=a[:, 37:50], loud_before=a[:, 50], loud_after=a[:, 51],
+        natural=np.zeros(len(db)), scale=1.0,
+    )  # fmt: skip
+    return _normalised(f)
 
 
 def change(f: DownbeatFeatures, i: np.ndarray, j: np.ndarray) -> np.ndarray:

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from recommender.analysis import analyze, spectra
+from recommender.arrange_features import downbeat_features
+from recommender.arrange_features import to_bytes as join_bytes
 from recommender.device import get_device
 from recommender.highlights import highlight
 from recommender.media import ANALYSIS_SR, MediaError, load_audio, waveform_peaks
@@ -37,6 +39,7 @@ def analyze_track(job: Job, progress: Progress) -> dict:
     blocks = block_features(spec.power, ANALYSIS_SR)  # reference search and the highlight
     span = highlight(blocks, result.energy, result.duration, energy_hop=result.energy_hop,
                      section_starts=[s.start for s in result.sections], downbeats=result.downbeats)  # fmt: skip
+    joins = downbeat_features(None, ANALYSIS_SR, result.downbeats, power=spec.power, duration=result.duration)
     progress(0.8, "analysed")
     mel = enc.log_mel(y, ANALYSIS_SR, power=spec.power)
     path = features_path(track)
@@ -50,6 +53,7 @@ def analyze_track(job: Job, progress: Progress) -> dict:
             waveform=waveform_peaks(y), analysed_at=timezone.now(), state=TrackState.EMBEDDING,
             onset_envelope=result.onset_envelope.astype(np.float16).tobytes(), onset_hop=result.onset_hop,
             passages=blocks.astype(np.float16).tobytes(), highlight_start=span[0], highlight_end=span[1],
+            join_features=join_bytes(joins),
         )  # fmt: skip
         Section.objects.filter(track=track).delete()
         Section.objects.bulk_create(

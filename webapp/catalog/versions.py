@@ -14,7 +14,8 @@ import numpy as np
 from django.conf import settings
 
 from recommender.arrange import ArrangeError, Plan, default_anchor, plan_edit, render
-from recommender.arrange_features import downbeat_features
+from recommender.arrange_features import DownbeatFeatures, downbeat_features, from_bytes
+from recommender.arrange_features import to_bytes as join_bytes
 from recommender.media import ANALYSIS_SR, MediaError, load_audio
 from webapp.catalog.models import Track
 from webapp.core.jobs import JobError, Progress, job_task
@@ -30,18 +31,34 @@ def max_version_seconds(track: Track) -> float:
 
 
 def plan_for(track: Track, target: float, *, anchors=(), peak: float | None = None) -> Plan:
-    """The plan of ``track`` edited to ``target`` seconds, without rendering (about a second for a 3-min track).
+    """The plan of ``track`` edited to ``target`` seconds, without rendering (a few ms with the join features kept
+    by the analysis; a decode and an STFT, about a second for a 3-min track, for a track analysed before them).
 
     ``anchors`` [(music s, edit s)]; with none and a ``peak`` (edit seconds), the default anchor puts the track's
     strongest section change on the peak when a plan can honour it (else no anchor). Raises MediaError for an
     unreadable file and ArrangeError for a target or anchor no plan can meet.
     """
-    y = load_audio(track.file.path, sr=ANALYSIS_SR, max_seconds=settings.MAX_TRACK_SECONDS)
-    return _plan(y, track, target, anchors, peak)
+    return _plan(join_features(track), track, target, anchors, peak)
 
 
-def _plan(y: np.ndarray, track: Track, target: float, anchors, peak: float | None) -> Plan:
+def join_features(track: Track, y: np.ndarray | None = None) -> DownbeatFeatures:
+    """The track's join features: those kept by the analysis, else computed from ``y`` (mono at ANALYSIS_SR) or a
+    decode of its file, and then kept on the row (unless it was analysed again meanwhile). MediaError if unreadable.
+    """
+    kept = from_bytes(track.join_features, track.downbeats, track.duration or 0.0)
+    if kept is not None:
+        return kept
+    if y is None:
+        y = load_audio(track.file.path, sr=ANALYSIS_SR, max_seconds=settings.MAX_TRACK_SECONDS)
     feats = downbeat_features(y, ANALYSIS_SR, track.downbeats, duration=len(y) / ANALYSIS_SR)
+    if len(track.downbeats):
+        raw = join_bytes(feats)
+        Track.objects.filter(pk=track.pk, analysed_at=track.analysed_at).update(join_features=raw)
+        track.join_features = raw
+    return feats
+
+
+def _plan(feats: DownbeatFeatures, track: Track, target: float, anchors, peak: float | None) -> Plan:
     starts = list(track.sections.values_list("start", flat=True))
     if anchors or peak is None:
         return plan_edit(feats, target, anchors=anchors, section_starts=starts)
@@ -55,15 +72,14 @@ def fitted_track(track: Track, target: float, *, anchors=(), peak: float | None 
     Raises JobError with the reason.
     """
     try:
-        y_feat = load_audio(track.file.path, sr=ANALYSIS_SR, max_seconds=settings.MAX_TRACK_SECONDS)
         y = load_audio(track.file.path, sr=sr, max_seconds=settings.MAX_TRACK_SECONDS)
+        feats = join_features(track)  # kept by the analysis; else a second decode at the analysis rate
     except MediaError as exc:
         raise JobError(str(exc))
     if progress:
         progress(0.3, "decoded the track")
-    y_feat = y_feat[: int(len(y) * ANALYSIS_SR / sr)]  # both decodes end at the same sample, within rounding
     try:
-        plan = _plan(y_feat, track, target, anchors, peak)
+        plan = _plan(feats, track, target, anchors, peak)
     except ArrangeError as exc:
         raise JobError(str(exc))
     if progress:
