@@ -143,17 +143,18 @@ def p95s(runs: list[dict]) -> dict[str, tuple[int, float]]:
 
 
 def report(by_label: dict[str, list[dict]]) -> None:
-    print("\n| run | process | peak RSS MB | steady RSS MB | steady PSS MB |\n| --- | --- | --- | --- | --- |")
+    print("\n| run | process | peak RSS MB | steady RSS MB | steady PSS MB | imported |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for label, runs in by_label.items():
         for i, run in enumerate(runs, 1):
             for p in run["processes"]:
                 if p["role"] == "other" and p["peak_rss_mb"] < 20:
                     continue
                 print(f"| {label} #{i} | {p['role']} {p['n']} | {p['peak_rss_mb']:.0f} | {p['steady_rss_mb']:.0f} "
-                      f"| {p['steady_pss_mb']:.0f} |")  # fmt: skip
+                      f"| {p['steady_pss_mb']:.0f} | {', '.join(p.get('heavy', [])) or '–'} |")  # fmt: skip
             t = run["totals"]
             print(f"| {label} #{i} | **all (sum)** | RSS {t['peak_rss_mb']:.0f} / PSS {t['peak_pss_mb']:.0f} "
-                  f"| {t['steady_rss_mb']:.0f} | {t['steady_pss_mb']:.0f} |")  # fmt: skip
+                  f"| {t['steady_rss_mb']:.0f} | {t['steady_pss_mb']:.0f} | |")  # fmt: skip
     print(
         "\n| run | first page s | catalog searchable s | mix s | stored | floor: index + model files KB "
         "| floor RSS MB: Django / +torch / +models / +indexes |\n| --- | --- | --- | --- | --- | --- | --- |"

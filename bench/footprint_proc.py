@@ -12,6 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+# What a process holds, read from the files it maps: a shared library of each heavy package (librosa is pure Python,
+# seen through numba and scipy.signal, which it imports).
+HEAVY_MAPS = {
+    "torch": "/torch/lib/libtorch_cpu",
+    "numba": "/numba/",
+    "scipy.signal": "/scipy/signal/",
+    "scipy.linalg": "/scipy/linalg/",
+    "faiss": "/faiss/",
+    "cv2": "/cv2/",
+    "av": "/av/",
+    "sklearn": "/sklearn/",
+}
 
 
 def _read(path: str) -> str | None:
@@ -58,6 +70,12 @@ def memory_kb(pid: int) -> tuple[int, int] | None:
     return values["Rss:"], values.get("Pss:", values["Rss:"])
 
 
+def heavy_mapped(pid: int) -> list[str]:
+    """The heavy packages whose shared libraries ``pid`` maps (so has imported)."""
+    raw = _read(f"/proc/{pid}/maps") or ""
+    return [name for name, needle in HEAVY_MAPS.items() if needle in raw]
+
+
 def role(pid: int, parent: int, parents: dict[int, int], root: int) -> str:
     """What a process is, from its command line and where it hangs in the tree."""
     cmd = cmdline(pid)
@@ -78,6 +96,7 @@ class Series:
     cmd: str
     rss: list[tuple[float, int]] = field(default_factory=list)  # (t, kB)
     pss: list[tuple[float, int]] = field(default_factory=list)
+    heavy: list[str] = field(default_factory=list)  # heavy packages mapped at the last look
 
 
 class Sampler:
@@ -87,6 +106,7 @@ class Sampler:
         self.root, self.t0, self.interval = root, t0, interval
         self.series: dict[int, Series] = {}
         self.totals: list[tuple[float, int, int]] = []  # (t, sum RSS, sum PSS)
+        self.n = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="footprint-sampler", daemon=True)
 
@@ -116,9 +136,12 @@ class Sampler:
             s = self.series[pid]
             s.rss.append((t, mem[0]))
             s.pss.append((t, mem[1]))
+            if self.n % 10 == 0:  # every 5 s: a process only ever adds libraries
+                s.heavy = heavy_mapped(pid) or s.heavy
             total_rss += mem[0]
             total_pss += mem[1]
         self.totals.append((t, total_rss, total_pss))
+        self.n += 1
 
 
 def _mean(values: list[int]) -> float:
@@ -137,6 +160,7 @@ def summary(sampler: Sampler, steady_from: float, steady_to: float) -> list[dict
             "pid": pid, "role": s.role, "n": counts[s.role],
             "peak_rss_mb": max(v for _, v in s.rss) / 1024, "steady_rss_mb": _mean(steady_rss) / 1024,
             "peak_pss_mb": max(v for _, v in s.pss) / 1024, "steady_pss_mb": _mean(steady_pss) / 1024,
+            "heavy": s.heavy,
         })  # fmt: skip
     return rows
 
