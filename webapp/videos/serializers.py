@@ -63,6 +63,30 @@ class VideoUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="a video: mp4, mov, webm or mkv")
 
 
+class PieceSerializer(serializers.Serializer):
+    src_start = serializers.FloatField(help_text="seconds in the track")
+    src_end = serializers.FloatField()
+    out_start = serializers.FloatField(help_text="seconds in the video")
+
+
+class JoinSerializer(serializers.Serializer):
+    out_time = serializers.FloatField(help_text="seconds in the video")
+    src_from = serializers.FloatField(help_text="the downbeat the music leaves, seconds in the track")
+    src_to = serializers.FloatField(help_text="the downbeat it resumes on")
+    cost = serializers.FloatField(help_text="audibility, in units of the track's median change at a downbeat")
+
+
+class FitPlanSerializer(serializers.Serializer):
+    target = serializers.FloatField(help_text="seconds: the video's length")
+    pieces = PieceSerializer(many=True)
+    joins = JoinSerializer(many=True)
+    anchors = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()), help_text="[music s, video s] as placed"
+    )
+    ending_trim = serializers.FloatField(help_text="seconds of the track's ending left out (0: ends on its ending)")
+    cost = serializers.FloatField()
+
+
 class RecommendationSerializer(serializers.Serializer):
     track = TrackSerializer()
     score = RoundedFloatField(decimals=4)
@@ -88,6 +112,14 @@ class RecommendationSerializer(serializers.Serializer):
         help_text="[video seconds, track seconds] at each shot start and at the end",
     )
     brief = BriefFitSerializer(required=False, allow_null=True, help_text="with a prompt: how the track fits it")
+    fit = FitPlanSerializer(
+        required=False, allow_null=True,
+        help_text="fit=length: the track edited to the video's length (pieces, joins, anchor), as scored; the "
+        "offset is then where the edit starts in the track and the path is in track seconds",
+    )  # fmt: skip
+    unfitted_score = RoundedFloatField(
+        decimals=4, required=False, allow_null=True, help_text="fit=length: the track's score as it is"
+    )
 
 
 class PreviewSerializer(serializers.ModelSerializer):
@@ -147,6 +179,17 @@ class RecommendationParams(SearchParams):
         max_value=1,
         help_text="with a prompt: 0 the video only, 1 the brief only",
     )
+    fit = serializers.ChoiceField(
+        choices=["none", "length"], default="none",
+        help_text="length (alignment mode): the best candidates each edited to the video's length along their bars "
+        "and ranked by how the edit aligns with the video; each result carries its plan",
+    )  # fmt: skip
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        if attrs.get("fit") == "length" and attrs.get("mode") != "alignment":
+            raise serializers.ValidationError({"fit": ["fit=length ranks by alignment: use mode=alignment"]})
+        return attrs
 
 
 class FitPlanParams(serializers.Serializer):
@@ -159,30 +202,6 @@ class FitPlanParams(serializers.Serializer):
         required=False, min_value=0.0,
         help_text="anchor: sounds at this second of the video (default: the video's strongest cut)",
     )  # fmt: skip
-
-
-class PieceSerializer(serializers.Serializer):
-    src_start = serializers.FloatField(help_text="seconds in the track")
-    src_end = serializers.FloatField()
-    out_start = serializers.FloatField(help_text="seconds in the video")
-
-
-class JoinSerializer(serializers.Serializer):
-    out_time = serializers.FloatField(help_text="seconds in the video")
-    src_from = serializers.FloatField(help_text="the downbeat the music leaves, seconds in the track")
-    src_to = serializers.FloatField(help_text="the downbeat it resumes on")
-    cost = serializers.FloatField(help_text="audibility, in units of the track's median change at a downbeat")
-
-
-class FitPlanSerializer(serializers.Serializer):
-    target = serializers.FloatField(help_text="seconds: the video's length")
-    pieces = PieceSerializer(many=True)
-    joins = JoinSerializer(many=True)
-    anchors = serializers.ListField(
-        child=serializers.ListField(child=serializers.FloatField()), help_text="[music s, video s] as placed"
-    )
-    ending_trim = serializers.FloatField(help_text="seconds of the track's ending left out (0: ends on its ending)")
-    cost = serializers.FloatField()
 
 
 class MarkerParams(serializers.Serializer):

@@ -12,14 +12,16 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
+from recommender.arrange import ArrangeError
 from recommender.media import MediaError
 from recommender.video import VideoInfo, probe_video
 from webapp.catalog.indexes import visible_neighbours, xm_section_index, xm_track_index
 from webapp.catalog.models import Section, Track
+from webapp.catalog.versions import plan_for
 from webapp.core.jobs import create_job
 from webapp.core.uploads import check_size, on_disk
 from webapp.videos.models import Video, VideoState
-from webapp.videos.tasks import analyze_video
+from webapp.videos.tasks import analyze_video, default_peak
 
 if TYPE_CHECKING:  # numba, ~90 MB: imported by the functions that rank, not by every web process
     from recommender.alignment import Alignment, MusicSequence
@@ -28,6 +30,7 @@ VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".mkv", ".m4v"}
 MODES = ("alignment", "global")
 # About 95 KB per 3-minute track: four re-rankings' worth of candidates stay warm (≈ 190 MB at the default 500).
 SEQUENCE_CACHE = 2048
+FIT_CANDIDATES = 20  # default of settings.FIT_CANDIDATES: tracks fitted to the video by a fit=length request
 
 
 def check_video(path: Path, name: str) -> VideoInfo:
@@ -71,6 +74,8 @@ class Recommendation:
     offset: float = 0.0
     alignment: Alignment | None = None
     brief: dict | None = None  # with a prompt: how the track fits it (webapp.catalog.briefs)
+    fit: dict | None = None  # fitted to the video's length: the plan (recommender.arrange.Plan.to_dict())
+    unfitted_score: float | None = None  # fitted: the track's score as it is, from its best offset
 
 
 def candidates(video: Video, tracks, *, limit: int) -> dict[int, float]:
@@ -90,22 +95,39 @@ def candidates(video: Video, tracks, *, limit: int) -> dict[int, float]:
     return dict(list(ids.items())[:limit])
 
 
+SEQUENCE_FIELDS = ("duration", "segments", "xm_segments", "downbeats", "energy", "energy_hop", "beats",
+                   "onset_envelope", "onset_hop")  # fmt: skip
+
+
+def _sequence_inputs(row: dict, section_starts: list[float]) -> dict | None:
+    """What ``music_sequence`` (or ``fitted_sequence``) needs from a track's row: spans, vectors and analysis."""
+    if not row["segments"] or row["xm_segments"] is None:
+        return None
+    vectors = np.frombuffer(bytes(row["xm_segments"]), dtype=np.float32).reshape(len(row["segments"]), -1)
+    onsets = None if not row["onset_envelope"] else np.frombuffer(bytes(row["onset_envelope"]), dtype=np.float16)
+    return {"spans": [tuple(s) for s in row["segments"]], "vectors": vectors, "downbeats": row["downbeats"],
+            "section_starts": section_starts, "energy": row["energy"], "energy_hop": row["energy_hop"],
+            "beats": row["beats"], "onset_hop": row["onset_hop"], "onset_envelope": onsets}  # fmt: skip
+
+
+def _section_starts(track_ids) -> dict[int, list[float]]:
+    """Each track's section starts after the first (seconds)."""
+    out: dict[int, list[float]] = {i: [] for i in track_ids}
+    rows = Section.objects.filter(track_id__in=list(track_ids)).order_by("track_id", "index")
+    for tid, start in rows.values_list("track_id", "start"):
+        out[tid].append(start)
+    return {tid: starts[1:] for tid, starts in out.items()}
+
+
 @lru_cache(maxsize=SEQUENCE_CACHE)
 def _music_sequence(track_id: int, version: float) -> MusicSequence | None:
     from recommender.alignment import music_sequence
 
-    fields = ("duration", "segments", "xm_segments", "downbeats", "energy", "energy_hop", "beats", "onset_envelope",
-              "onset_hop")  # fmt: skip
-    row = Track.objects.filter(pk=track_id).values(*fields).first()
-    if row is None or not row["segments"] or row["xm_segments"] is None:
+    row = Track.objects.filter(pk=track_id).values(*SEQUENCE_FIELDS).first()
+    inputs = None if row is None else _sequence_inputs(row, _section_starts([track_id])[track_id])
+    if inputs is None:
         return None
-    vectors = np.frombuffer(bytes(row["xm_segments"]), dtype=np.float32).reshape(len(row["segments"]), -1)
-    sections = Section.objects.filter(track_id=track_id).order_by("index").values_list("start", flat=True)
-    onsets = None if not row["onset_envelope"] else np.frombuffer(bytes(row["onset_envelope"]), dtype=np.float16)
-    return music_sequence(row["duration"], [tuple(s) for s in row["segments"]], vectors,
-                          downbeats=row["downbeats"], section_starts=list(sections)[1:], energy=row["energy"],
-                          energy_hop=row["energy_hop"], beats=row["beats"], onset_hop=row["onset_hop"],
-                          onset_envelope=onsets)  # fmt: skip
+    return music_sequence(row["duration"], inputs.pop("spans"), inputs.pop("vectors"), **inputs)
 
 
 def music_sequences(track_ids) -> dict[int, MusicSequence]:
@@ -130,14 +152,68 @@ def video_seq(video: Video):
 
 
 def recommend(video: Video, tracks, *, mode: str, k: int, structure: float | None = None, method: str | None = None,
-              prompt: str | None = None, text_weight: float = 0.5, user=None) -> list[Recommendation]:  # fmt: skip
+              prompt: str | None = None, text_weight: float = 0.5, user=None, fit: str = "none",
+              ) -> list[Recommendation]:  # fmt: skip
     """Top ``k`` of ``tracks`` (those the user may see, filtered) for the video: by clip vector (global) or by
     sequence alignment (tracks at least as long as the video); with a ``prompt``, the video's best candidates
-    re-ranked by a blend with the brief (``text_weight`` 0: the video only, 1: the brief only)."""
+    re-ranked by a blend with the brief (``text_weight`` 0: the video only, 1: the brief only). ``fit="length"``
+    (alignment mode): the best ``FIT_CANDIDATES`` (at least ``k``) each fitted to the video's length and ranked by
+    how the fitted edit aligns (:func:`fit_to_video`), before the brief."""
+    if fit == "length":
+        pool = _recommend(video, tracks, mode=mode, k=max(k, fit_candidates()), structure=structure, method=method)
+        fitted = fit_to_video(video, pool, structure=structure, method=method)
+        return (steer_by_brief(fitted, prompt, text_weight=text_weight, user=user) if prompt else fitted)[:k]
     if prompt:
         pool = _recommend(video, tracks, mode=mode, k=max(5 * k, 50), structure=structure, method=method)
         return steer_by_brief(pool, prompt, text_weight=text_weight, user=user)[:k]
     return _recommend(video, tracks, mode=mode, k=k, structure=structure, method=method)
+
+
+def fit_candidates() -> int:
+    """How many of the best-aligned tracks a ``fit=length`` request fits (a plan each: a few ms with kept
+    join features)."""
+    return int(getattr(settings, "FIT_CANDIDATES", FIT_CANDIDATES))
+
+
+def fit_to_video(video: Video, recs: list[Recommendation], *, structure: float | None = None,
+                 method: str | None = None) -> list[Recommendation]:  # fmt: skip
+    """``recs`` each edited to the video's length (the default anchor: the track's strongest change on the video's
+    strongest moment), the edit's own structure aligned with the video, ranked by that score. Each result carries
+    its plan; its offset is where the edit starts in the track and its path is in track seconds. A track that no
+    plan fits (no bar grid) keeps its own alignment and comes after the fitted ones."""
+    from recommender.alignment import Weights, align, load_weights
+    from recommender.arrange_sequence import fitted_sequence, source_times
+
+    if not recs or not video.duration:
+        return recs
+    ids = [r.track.pk for r in recs]
+    rows = {row["pk"]: row for row in Track.objects.filter(pk__in=ids).values("pk", *SEQUENCE_FIELDS)}
+    starts = _section_starts(ids)
+    peak = default_peak(video)
+    fitted, plans, seqs, rest = [], [], [], []
+    for r in recs:
+        inputs = _sequence_inputs(rows[r.track.pk], starts[r.track.pk]) if r.track.pk in rows else None
+        try:
+            plan = None if inputs is None else plan_for(r.track, video.duration, peak=peak)
+        except (ArrangeError, MediaError):
+            plan = None
+        if plan is None:
+            rest.append(r)
+            continue
+        fitted.append(r)
+        plans.append(plan)
+        seqs.append(fitted_sequence(plan, **inputs))
+    weight = settings.STRUCTURE_WEIGHT if structure is None else structure
+    results = align(video_seq(video), seqs, method=method or settings.ALIGNMENT_METHOD,
+                    weights=Weights.blend(weight, load_weights()))  # fmt: skip
+    out = []
+    for r, plan, res in zip(fitted, plans, results, strict=True):
+        times = source_times(plan, [t for _, t in res.path])
+        res.path = [(v, round(float(t), 3)) for (v, _), t in zip(res.path, times, strict=True)]
+        res.offset = round(plan.pieces[0].src_start, 4)
+        out.append(Recommendation(r.track, res.score, res.offset, res, r.brief, plan.to_dict(), r.score))
+    out.sort(key=lambda x: -x.score)
+    return out + rest
 
 
 def steer_by_brief(recs: list[Recommendation], prompt: str, *, text_weight: float, user) -> list[Recommendation]:

@@ -122,7 +122,7 @@ class VideoViewSet(
         video = self._ready()
         recs = services.recommend(video, tracks, mode=p["mode"], k=p["k"], structure=p.get("structure"),
                                   method=p.get("method"), prompt=p.get("prompt"), text_weight=p["text_weight"],
-                                  user=request.user)  # fmt: skip
+                                  user=request.user, fit=p["fit"])  # fmt: skip
         data = [{
             "track": r.track, "score": r.score, "offset_seconds": r.offset,
             "content": None if r.alignment is None else r.alignment.content,
@@ -132,6 +132,7 @@ class VideoViewSet(
                                                "accent": r.alignment.accent}),
             "path": [] if r.alignment is None else [list(p) for p in r.alignment.path],
             "brief": r.brief,
+            **({} if r.fit is None else {"fit": r.fit, "unfitted_score": r.unfitted_score}),
         } for r in recs]  # fmt: skip
         return Response(RecommendationSerializer(data, many=True, context={"request": request}).data)
 

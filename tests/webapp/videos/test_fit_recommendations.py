@@ -1,0 +1,61 @@
+"""Recommendations fitted to the video (`?fit=length`): each track edited to the video's length, the edit scored."""
+
+import numpy as np
+import pytest
+
+from tests.webapp.catalog.factories import TrackFactory
+from tests.webapp.videos.factories import VideoFactory
+from webapp.catalog.models import Track
+from webapp.videos.tasks import default_peak
+
+pytestmark = pytest.mark.django_db
+FRAME = 1 / 25
+
+
+def test_fitted_recommendations_carry_plans_of_the_videos_length_ranked_by_the_edit(api, user):
+    ids = [TrackFactory(owner=user, seed=70 + i, duration=d, audio=True).pk for i, d in enumerate((20.0, 30.0, 45.0))]
+    TrackFactory(owner=user, seed=79, duration=10.0, audio=True)  # shorter than the video: not a candidate
+    video = VideoFactory(owner=user, duration=13.0, cut_every=2.6)
+    base = f"/api/videos/{video.pk}/recommendations/?mode=alignment&k=3"
+    plain = {r["track"]["id"]: r for r in api.get(base).json()}
+    res = api.get(f"{base}&fit=length")
+    assert res.status_code == 200, res.content
+    fitted = res.json()
+    assert sorted(r["track"]["id"] for r in fitted) == sorted(ids) == sorted(plain)
+    assert all(r.get("fit") is None for r in plain.values())
+    scores = [r["score"] for r in fitted]
+    assert scores == sorted(scores, reverse=True)
+    peak = default_peak(video)
+    for r in fitted:
+        track, plan = Track.objects.get(pk=r["track"]["id"]), r["fit"]
+        assert plan["target"] == pytest.approx(13.0)
+        assert sum(p["src_end"] - p["src_start"] for p in plan["pieces"]) == pytest.approx(13.0, abs=FRAME)
+        downbeats = np.array(track.downbeats)
+        for join in plan["joins"]:
+            assert min(abs(downbeats - join["src_from"])) < 1e-3 and min(abs(downbeats - join["src_to"])) < 1e-3
+        assert [a[1] for a in plan["anchors"]] in ([pytest.approx(peak, abs=FRAME)], [])  # the default anchor
+        assert r["offset_seconds"] == pytest.approx(plan["pieces"][0]["src_start"], abs=1e-3)
+        assert r["unfitted_score"] == pytest.approx(plain[track.pk]["score"], abs=1e-4)
+        # the path is in track seconds: each shot start lands where the plan plays it
+        assert r["path"][0][0] == 0 and r["path"][-1][0] == pytest.approx(13.0, abs=0.01)
+        for vt, mt in r["path"][:-1]:
+            piece = [p for p in plan["pieces"] if p["out_start"] <= vt + 1e-6][-1]
+            assert mt == pytest.approx(piece["src_start"] + vt - piece["out_start"], abs=0.3)
+
+
+def test_fit_asks_for_the_alignment_mode(api, user):
+    TrackFactory(owner=user, seed=80, duration=30.0)
+    video = VideoFactory(owner=user, duration=12.0)
+    base = f"/api/videos/{video.pk}/recommendations/"
+    bad = api.get(f"{base}?mode=global&fit=length")
+    assert bad.status_code == 400 and "mode=alignment" in bad.json()["fit"][0]
+    assert api.get(f"{base}?fit=loop").status_code == 400
+
+
+def test_a_track_no_plan_fits_keeps_its_own_alignment_after_the_fitted(api, user):
+    ok = TrackFactory(owner=user, seed=81, duration=30.0, audio=True)
+    unreadable = TrackFactory(owner=user, seed=82, duration=30.0)  # its file is a name only: no plan
+    video = VideoFactory(owner=user, duration=12.0)
+    recs = api.get(f"/api/videos/{video.pk}/recommendations/?fit=length&k=5").json()
+    assert [r["track"]["id"] for r in recs] == [ok.pk, unreadable.pk]
+    assert recs[0]["fit"] is not None and recs[1].get("fit") is None
