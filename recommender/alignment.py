@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
-from recommender.fine_sync import FINE_HOP, POWER, PRIOR, fine_kernel, metre_curve, onset_curve
+from recommender.fine_sync import FINE_HOP, event_logs, fine_kernel, metre_curve, onset_curve
 
 HOP = 0.25  # seconds per grid frame
 # Typical spread of each agreement term across offsets and tracks, so that weights mean what they say.
@@ -40,6 +40,14 @@ class MusicSequence:
     duration: float
     onset: np.ndarray | None = None  # (ceil(duration / FINE_HOP),) onset strength 0..1 on the fine grid
     metre: np.ndarray | None = None  # same grid: section start 1, downbeat 0.7, beat 0.35
+    _logs: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def event_logs(self, back: int, ahead: int) -> tuple[np.ndarray, np.ndarray]:
+        """``fine_sync.event_logs`` of this track, computed once per tolerance (a cached sequence keeps them)."""
+        key = (back, ahead)
+        if key not in self._logs:
+            self._logs[key] = event_logs(self.onset, self.metre, back=back, ahead=ahead)
+        return self._logs[key]
 
 
 @dataclass
@@ -183,57 +191,78 @@ def video_sequence(
 @njit(cache=True, parallel=True, fastmath=True)
 def _rigid_kernel(sim, vec_ptr, seg, events, energy, ptr, shot_starts, shot_ids, cut_frames, act, w, scores, optr):
     """Every start offset of every candidate. Content sums use per-shot prefix sums over the track and sync
-    visits only the cut frames, so the cost is (shots + cuts + a SIMD dot of the activity) per offset. The
-    score of every offset goes to ``scores[optr[c] + o]`` for the fine-grid pass."""
+    visits only the cut frames, so the cost is (shots + cuts + a SIMD dot of the activity) per offset; with
+    no weight on content it is measured at the best offset only. The score of every offset goes to
+    ``scores[optr[c] + o]`` for the fine-grid pass. Arrays are sliced into views indexed from 0, which lets
+    LLVM drop the negative-index checks and vectorise the inner loops."""
     n = len(ptr) - 1
     tv = len(act)
     n_shots = len(shot_ids)
     n_cuts = max(1.0, float(len(cut_frames)))
+    use_content = w[0] != 0.0
     out = np.full((n, 5), -np.inf)
     for c in prange(n):
         a, tm = ptr[c], ptr[c + 1] - ptr[c]
         n_off = max(1, tm - tv + 1)
+        sg, ev, en = seg[a : a + tm], events[a : a + tm], energy[a : a + tm]
         prefix = np.zeros((n_shots, tm + 1))
-        for k in range(n_shots):
-            for j in range(tm):
-                prefix[k, j + 1] = prefix[k, j] + sim[shot_ids[k], vec_ptr[c] + seg[a + j]]
+        if use_content:
+            _content_prefix(sim, vec_ptr[c], sg, shot_ids, prefix)
         e_sum = np.zeros(tm + 1)
         e_sq = np.zeros(tm + 1)
         ev_sum = np.zeros(tm + 1)
         for j in range(tm):
-            e_sum[j + 1] = e_sum[j] + energy[a + j]
-            e_sq[j + 1] = e_sq[j] + energy[a + j] ** 2
-            ev_sum[j + 1] = ev_sum[j] + events[a + j]
+            e_sum[j + 1] = e_sum[j] + en[j]
+            e_sq[j + 1] = e_sq[j] + en[j] ** 2
+            ev_sum[j + 1] = ev_sum[j] + ev[j]
+        sc = scores[optr[c] : optr[c + 1]]
         for o in range(n_off):
             hi = min(tm, o + tv)  # the track may end before the video
             k_valid = hi - o
-            content = 0.0
-            for k in range(n_shots):
-                p0 = min(tm, o + shot_starts[k])
-                p1 = min(tm, o + shot_starts[k + 1])
-                content += prefix[k, p1] - prefix[k, p0]
-            content = (content - (tv - k_valid)) / tv  # no music is the worst fit
+            content = _content_at(prefix, shot_starts, o, tm, tv) if use_content else 0.0
             sync = 0.0
             for f in cut_frames:
                 if o + f < tm:
-                    sync += events[a + o + f]
+                    sync += ev[o + f]
             sync = (sync - n_cuts * (ev_sum[hi] - ev_sum[o]) / k_valid) / n_cuts
+            window = en[o:hi]
             dot = 0.0
             for i in range(k_valid):
-                dot += energy[a + o + i] * act[i]
+                dot += window[i] * act[i]
             mean = (e_sum[hi] - e_sum[o]) / k_valid
             var = (e_sq[hi] - e_sq[o]) / k_valid - mean * mean
             corr = dot / k_valid / np.sqrt(var) if var > 1e-9 else 0.0
             score = w[0] * content / w[3] + w[1] * sync / w[4] + w[2] * corr / w[5]
-            if optr[c] + o < optr[c + 1]:
-                scores[optr[c] + o] = score
+            if o < len(sc):
+                sc[o] = score
             if score > out[c, 0]:
                 out[c, 0] = score
                 out[c, 1] = o
                 out[c, 2] = content
                 out[c, 3] = sync
                 out[c, 4] = corr
+        if not use_content and n_off > 0:
+            _content_prefix(sim, vec_ptr[c], sg, shot_ids, prefix)
+            out[c, 2] = _content_at(prefix, shot_starts, int(out[c, 1]), tm, tv)
     return out
+
+
+@njit(cache=True, fastmath=True)
+def _content_prefix(sim, v0, sg, shot_ids, prefix):  # pragma: no cover
+    """``prefix[k, j]``: the summed cosine of shot ``k`` with the track's first ``j`` grid frames."""
+    for k in range(len(shot_ids)):
+        row = sim[shot_ids[k]]
+        for j in range(len(sg)):
+            prefix[k, j + 1] = prefix[k, j] + row[v0 + sg[j]]
+
+
+@njit(cache=True, fastmath=True)
+def _content_at(prefix, shot_starts, o, tm, tv):  # pragma: no cover
+    """Mean cosine along the rigid path from track frame ``o``; frames past the track's end count -1."""
+    content = 0.0
+    for k in range(len(shot_starts) - 1):
+        content += prefix[k, min(tm, o + shot_starts[k + 1])] - prefix[k, min(tm, o + shot_starts[k])]
+    return (content - (tv - (min(tm, o + tv) - o))) / tv  # no music is the worst fit
 
 
 @njit(cache=True)
@@ -393,9 +422,6 @@ def _has_fine(video: VideoSequence, tracks: list[MusicSequence], w: Weights) -> 
 
 def _fine_pass(video: VideoSequence, tracks, w: Weights, coarse: np.ndarray, optr: np.ndarray, hop: float):
     """The event terms at every FINE_HOP offset, added to the coarse score of the nearest coarse offset."""
-    onset = np.concatenate([t.onset for t in tracks]).astype(np.float32)
-    metre = np.concatenate([t.metre for t in tracks]).astype(np.float32)
-    fptr = np.cumsum([0] + [len(t.onset) for t in tracks]).astype(np.int64)
     n_video = max(1, int(np.ceil(video.duration / FINE_HOP - 1e-9)))
     cut_idx = np.round(video.cut_times / FINE_HOP).astype(np.int64)
     acc_idx = np.round(video.accent_times / FINE_HOP).astype(np.int64)
@@ -403,8 +429,12 @@ def _fine_pass(video: VideoSequence, tracks, w: Weights, coarse: np.ndarray, opt
     # A cut shows on the first frame after its beat (up to a frame late, more if compression smears it); an
     # onset envelope peaks a frame or two after the attack it hears (measured: ~40 ms on generated songs).
     back, ahead = int(round(1.5 * frame / FINE_HOP)), int(round((0.5 * frame + ANALYSIS_LAG) / FINE_HOP))
-    return fine_kernel(onset, metre, fptr, coarse, optr, cut_idx, acc_idx, video.accent_strengths.astype(np.float64),
-                       n_video, w.fine, hop / FINE_HOP, back, ahead, PRIOR, POWER)  # fmt: skip
+    logs = [t.event_logs(back, ahead) for t in tracks]
+    log_on = np.concatenate([on for on, _ in logs])
+    log_me = np.concatenate([me for _, me in logs])
+    fptr = np.cumsum([0] + [len(on) for on, _ in logs]).astype(np.int64)
+    return fine_kernel(log_on, log_me, fptr, coarse, optr, cut_idx, acc_idx,
+                       video.accent_strengths.astype(np.float64), n_video, w.fine, hop / FINE_HOP)  # fmt: skip
 
 
 def _shot_path(video: VideoSequence, frames: np.ndarray, hop: float, track_duration: float):

@@ -75,8 +75,9 @@ def _dilate(curve, back, ahead, out):  # pragma: no cover
 def _add_shifted(total, curve, shift, weight):  # pragma: no cover
     """``total[o] += weight * curve[o + shift]`` for every offset o: contiguous, so it vectorises."""
     n = min(len(total), len(curve) - shift)
+    src = curve[shift : shift + n]  # a view indexed from 0: no negative-index check, so the loop vectorises
     for o in range(n):
-        total[o] += weight * curve[o + shift]
+        total[o] += weight * src[o]
 
 
 @njit(cache=True, fastmath=True)
@@ -103,51 +104,80 @@ def _log_density(curve, power, prior, half, out):  # pragma: no cover
         out[j] = np.log(1.0 - prior + prior * dens)
 
 
+def event_logs(onset: np.ndarray, metre: np.ndarray, *, back: int, ahead: int, prior: float = PRIOR,
+               power: float = POWER, local: int = LOCAL) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """A track's log curves ``(log_onset, log_metre)``, each ``(len(onset),)`` float32 nats per fine frame.
+
+    They depend on the track and on how precisely the video places its events (``back``/``ahead`` frames),
+    not on the video itself, so a process computes them once per track and frame rate (``MusicSequence``
+    keeps them) and a query only adds shifted copies.
+    """
+    onset = np.ascontiguousarray(onset, dtype=np.float32)
+    metre = np.ascontiguousarray(metre, dtype=np.float32)
+    return _event_logs(onset, metre, int(back), int(ahead), float(prior), float(power), int(local))
+
+
+@njit(cache=True, fastmath=True)
+def _event_logs(onset, metre, back, ahead, prior, power, local):  # pragma: no cover
+    tm = len(onset)
+    on = np.empty(tm, dtype=np.float32)
+    me = np.empty(tm, dtype=np.float32)
+    _dilate(onset, back, ahead, on)
+    _dilate(metre, back, ahead, me)
+    log_on = np.empty(tm, dtype=np.float32)
+    log_me = np.empty(tm, dtype=np.float32)
+    _log_density(on, power, prior, local, log_on)
+    _log_density(me, 1.0, prior, local, log_me)
+    return log_on, log_me
+
+
 @njit(cache=True, parallel=True, fastmath=True)
-def fine_kernel(
-    onset, metre, fptr, coarse, cptr, cut_idx, acc_idx, acc_w, n_video, w, ratio, back, ahead, prior, power
-):  # pragma: no cover
+def fine_kernel(log_on, log_me, fptr, coarse, cptr, cut_idx, acc_idx, acc_w, n_video, w, ratio):  # pragma: no cover
     """Best fine offset per candidate of ``coarse[round(o / ratio)] + Σ w_k term_k(o)``.
 
-    A video event at fine frame j matches the music's strongest value in ``[j - back, j + ahead]``: a cut
-    shows on the first frame after the beat, and compression can smear it over the next one.
+    ``log_on``/``log_me`` are the candidates' ``event_logs`` end to end (``fptr`` bounds). A cut adds both
+    curves at once (weighted), an accent the onset curve times its strength: one shifted add per event.
 
     Returns ``(n, 3 + N_TERMS)``: score, fine offset, the three terms (nats) and the coarse score there.
     """
     n = len(fptr) - 1
     out = np.full((n, 3 + N_TERMS), -np.inf)
+    w_on, w_me, w_acc = np.float32(w[0]), np.float32(w[1]), np.float32(w[2])
     for c in prange(n):
         a, tm = fptr[c], fptr[c + 1] - fptr[c]
         n_off = max(1, tm - n_video + 1)
         n_coarse = cptr[c + 1] - cptr[c]
-        on = np.empty(tm, dtype=np.float32)
-        me = np.empty(tm, dtype=np.float32)
-        _dilate(onset[a : a + tm], back, ahead, on)
-        _dilate(metre[a : a + tm], back, ahead, me)
-        log_on = np.empty(tm, dtype=np.float32)
-        log_me = np.empty(tm, dtype=np.float32)
-        _log_density(on, power, prior, LOCAL, log_on)
-        _log_density(me, 1.0, prior, LOCAL, log_me)
-        terms = np.zeros((N_TERMS, n_off), dtype=np.float32)
+        lo, lm = log_on[a : a + tm], log_me[a : a + tm]  # views indexed from 0 (see _add_shifted)
+        cut_curve = np.empty(tm, dtype=np.float32)
+        acc_curve = np.empty(tm, dtype=np.float32)
+        for j in range(tm):
+            cut_curve[j] = w_on * lo[j] + w_me * lm[j]
+            acc_curve[j] = w_acc * lo[j]
+        total = np.zeros(n_off, dtype=np.float32)
         for k in range(len(cut_idx)):
             if cut_idx[k] < tm:
-                _add_shifted(terms[0], log_on, cut_idx[k], np.float32(1.0))
-                _add_shifted(terms[1], log_me, cut_idx[k], np.float32(1.0))
+                _add_shifted(total, cut_curve, cut_idx[k], np.float32(1.0))
         for k in range(len(acc_idx)):
             if acc_idx[k] < tm:
-                _add_shifted(terms[2], log_on, acc_idx[k], np.float32(acc_w[k]))
-        event = np.zeros(n_off)
+                _add_shifted(total, acc_curve, acc_idx[k], np.float32(acc_w[k]))
+        cs = coarse[cptr[c] : cptr[c] + n_coarse]
+        best, best_o, best_base = -np.inf, 0, 0.0
         for o in range(n_off):
-            for t in range(N_TERMS):
-                event[o] += w[t] * terms[t, o]
-        for o in range(n_off):
-            oc = min(n_coarse - 1, int(o / ratio + 0.5))
-            base = coarse[cptr[c] + oc] if n_coarse > 0 else 0.0
-            score = base + event[o]
-            if score > out[c, 0]:
-                out[c, 0] = score
-                out[c, 1] = o
-                for t in range(N_TERMS):
-                    out[c, 2 + t] = terms[t, o]
-                out[c, 2 + N_TERMS] = base
+            base = cs[min(n_coarse - 1, int(o / ratio + 0.5))] if n_coarse > 0 else 0.0
+            score = base + total[o]
+            if score > best:
+                best, best_o, best_base = score, o, base
+        terms = np.zeros(N_TERMS)
+        for k in range(len(cut_idx)):
+            if best_o + cut_idx[k] < tm:
+                terms[0] += lo[best_o + cut_idx[k]]
+                terms[1] += lm[best_o + cut_idx[k]]
+        for k in range(len(acc_idx)):
+            if best_o + acc_idx[k] < tm:
+                terms[2] += acc_w[k] * lo[best_o + acc_idx[k]]
+        out[c, 0] = best
+        out[c, 1] = best_o
+        for t in range(N_TERMS):
+            out[c, 2 + t] = terms[t]
+        out[c, 2 + N_TERMS] = best_base
     return out
