@@ -176,7 +176,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=60, help="videos per query set")
     parser.add_argument("--demo", type=int, default=100, help="demo songs as distractors")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/segue-real-media"))
-    parser.add_argument("--sets", default="A,B")
+    parser.add_argument("--sets", default="A,B,C")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     from recommender.models.crossmodal import load

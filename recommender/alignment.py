@@ -46,6 +46,7 @@ class MusicSequence:
         """``fine_sync.event_logs`` of this track, computed once per tolerance (a cached sequence keeps them)."""
         key = (back, ahead)
         if key not in self._logs:
+            self._logs.clear()  # one tolerance at a time: 67 KB a 3-min track, and most videos share one
             self._logs[key] = event_logs(self.onset, self.metre, back=back, ahead=ahead)
         return self._logs[key]
 

@@ -11,6 +11,9 @@ Segue for agreeing with itself.
 
 Set "A" is the habits family used while developing; set "B" draws habits nobody tuned on: dissolves instead
 of cuts, 24 fps, cutting a frame or two early, long shots, handheld shake, fades to black, another codec.
+Set "C" was written after B had been looked at, and is kept unseen in its turn: cuts placed late or jittered
+by a frame or two, dips to black and white flashes as transitions, zoom pulses on beats, 23.976, 50 and
+59.94 fps, heavy compression.
 """
 
 from __future__ import annotations
@@ -83,6 +86,10 @@ class Habits:
     fade: bool  # fade in from / out to black
     fps: float
     codec: str
+    jitter: int = 0  # each cut moved by up to this many frames either way (a hand on the keyboard)
+    transition: str = "cut"  # cut, dip (to black, centred on the cut), white (two bright frames after it)
+    pulse: float = 0.0  # zoom pulse on every beat
+    crf: int = 23
 
 
 def draw_habits(rng: np.random.Generator, family: str) -> Habits:
@@ -94,6 +101,19 @@ def draw_habits(rng: np.random.Generator, family: str) -> Habits:
             flash_gain=float(rng.uniform(0.1, 0.4)), punch=bool(rng.random() < 0.3),
             follow=float(rng.choice([0.0, rng.uniform(0.2, 1.0)])), camera=float(rng.uniform(0.0, 1.0)), shake=0.0,
             dissolve=0.0, fade=False, fps=float(rng.choice([25.0, 30.0])), codec="libx264",
+        )  # fmt: skip
+    if family == "C":
+        return Habits(
+            grid=str(rng.choice(["downbeat", "beat", "bar2", "section", "onset", "free"])),
+            on_grid=float(rng.uniform(0.3, 1.0)), off_grid_rate=float(rng.uniform(0.0, 0.25)),
+            min_shot=float(rng.uniform(0.3, 2.5)), early_frames=int(rng.integers(-2, 3)),
+            flash=str(rng.choice(["none", "onset", "beat", "none"])), flash_gain=float(rng.uniform(0.05, 0.3)),
+            punch=bool(rng.random() < 0.2), follow=float(rng.choice([0.0, rng.uniform(0.1, 0.8)])),
+            camera=float(rng.uniform(0.0, 2.0)), shake=float(rng.choice([0.0, rng.uniform(0.5, 4.0)])), dissolve=0.0,
+            fade=bool(rng.random() < 0.3), fps=float(rng.choice([23.976, 25.0, 50.0, 59.94])),
+            codec=str(rng.choice(["libx264", "libx264", "mpeg4"])), jitter=int(rng.integers(0, 3)),
+            transition=str(rng.choice(["cut", "cut", "dip", "white"])), pulse=float(rng.choice([0.0, 0.0, 0.04])),
+            crf=int(rng.choice([23, 30, 35])),
         )  # fmt: skip
     return Habits(
         grid=str(rng.choice(["downbeat", "bar2", "section", "beat2", "free"])), on_grid=float(rng.uniform(0.3, 0.9)),
@@ -110,6 +130,7 @@ def cut_times(ev: MusicEvents, h: Habits, rng: np.random.Generator, start: float
     """Cut times in the video (seconds from its start)."""
     grid = {
         "downbeat": ev.downbeats, "bar2": ev.downbeats[:: 2], "beat2": ev.beats[:: 2], "onset": ev.onsets,
+        "beat": ev.beats,
         "section": np.concatenate([ev.sections, ev.downbeats[:: 4]]), "free": np.zeros(0),
     }[h.grid]  # fmt: skip
     grid = np.asarray(grid) - start
@@ -119,7 +140,7 @@ def cut_times(ev: MusicEvents, h: Habits, rng: np.random.Generator, start: float
     chosen += rng.uniform(0, seconds, n_free).tolist()
     out: list[float] = []
     for t in sorted(chosen):
-        t = t - h.early_frames / h.fps
+        t = t - (h.early_frames + (int(rng.integers(-h.jitter, h.jitter + 1)) if h.jitter else 0)) / h.fps
         if t - (out[-1] if out else 0.0) >= h.min_shot and seconds - t >= 0.3:
             out.append(float(t))
     return out
@@ -154,7 +175,7 @@ def render_video(
         stream = out.add_stream(h.codec, rate=_rate(h.fps))
         stream.width, stream.height, stream.pix_fmt = w, hgt, "yuv420p"
         if h.codec == "libx264":
-            stream.options = {"preset": "veryfast", "crf": "23"}
+            stream.options = {"preset": "veryfast", "crf": str(h.crf)}
         else:
             stream.bit_rate = 2_000_000
         for f in range(n):
@@ -170,16 +191,30 @@ def render_video(
                 gain += h.flash_gain * _decay(onsets - start, t, 0.08)
             if h.fade:
                 gain *= min(1.0, t / 0.8, (seconds - t) / 0.8)
+            gain *= _transition_gain(h, edges, t)
+            if h.transition == "white" and k > 0 and 0 <= t - edges[k] < 2 / h.fps:
+                frame = (255 - (255 - frame.astype(np.float32)) * 0.3).astype(np.uint8)
             frame = np.clip(frame.astype(np.float32) * max(0.0, gain), 0, 255).astype(np.uint8)
             out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
         out.mux(stream.encode())
     return cuts
 
 
+def _transition_gain(h: Habits, edges: list[float], t: float) -> float:
+    """A dip to black: brightness falls to 0 at each cut and back over ``2 × 0.12`` s."""
+    if h.transition != "dip" or len(edges) < 3:
+        return 1.0
+    gap = min(abs(t - e) for e in edges[1:-1])
+    return min(1.0, gap / 0.12)
+
+
 def _rate(fps: float):
     from fractions import Fraction
 
-    return Fraction(30000, 1001) if abs(fps - 29.97) < 0.01 else Fraction(int(fps))
+    for nominal in (23.976, 29.97, 59.94):
+        if abs(fps - nominal) < 0.01:
+            return Fraction(int(round(nominal * 1001 / 1000)) * 1000, 1001)
+    return Fraction(int(fps))
 
 
 def _shot_frame(shot, edges, k, t, size, shake, h: Habits, ev: MusicEvents, start: float) -> np.ndarray:
@@ -190,6 +225,8 @@ def _shot_frame(shot, edges, k, t, size, shake, h: Habits, ev: MusicEvents, star
     zoom = z0 + (z1 - z0) * u
     if h.punch:
         zoom += 0.08 * _decay(ev.downbeats - start, t, 0.12)
+    if h.pulse:
+        zoom += h.pulse * _decay(ev.beats - start, t, 0.1)
     pan = p0 + (p1 - p0) * u
     ih, iw = img.shape[:2]
     w, hgt = size
