@@ -28,7 +28,7 @@ from recommender.brief_traits import (
     key_fit,
     word_fit,
 )
-from recommender.text import Encoder, embed_texts
+from recommender.text import Encoder, embed_query, embed_texts
 
 MAX_BRIEF_CHARS = 500
 MEANING_THRESHOLD = 0.55  # cosine between a clause's leftover words and a lexicon phrase for a match by meaning
@@ -144,7 +144,7 @@ def _phrase_vectors(encoder: Encoder | None) -> tuple[np.ndarray, np.ndarray]:
 def _by_meaning(leftovers: list[tuple[str, str, bool]], encoder: Encoder | None) -> list[Match]:
     """The trait nearest in meaning to each clause's leftover words (its closest lexicon phrase), if close enough."""
     phrases, owner = _phrase_vectors(encoder)
-    clauses = embed_texts([words for _, words, _ in leftovers], encoder=encoder)
+    clauses = embed_query([words for _, words, _ in leftovers], encoder=encoder)
     out = []
     for (clause, _, negated), sims in zip(leftovers, clauses @ phrases.T, strict=True):
         best = int(np.argmax(sims))

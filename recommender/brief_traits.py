@@ -36,6 +36,16 @@ class CatalogTraits:
         """Each track's own words as a set (built once per catalog, for title matches)."""
         return [frozenset(text.replace("-", " ").split()) for text in self.texts]
 
+    def take(self, rows: np.ndarray) -> CatalogTraits:
+        """The tracks at ``rows`` ``(m,)`` of this catalog, in that order (word sets already built are reused)."""
+        idx = np.asarray(rows, dtype=np.int64)
+        picks = idx.tolist()
+        part = CatalogTraits(self.tempo[idx], self.loudness[idx], self.minor[idx], self.key[idx], self.tags[idx],
+                             [self.texts[i] for i in picks])  # fmt: skip
+        if "words" in self.__dict__:  # the cached_property was computed
+            part.__dict__["words"] = [self.words[i] for i in picks]
+        return part
+
     @classmethod
     def from_rows(cls, tempo, loudness, mode, key, tags, texts) -> CatalogTraits:
         """From per-track values: mode "major"/"minor", key names ("C#"), tags ``(n, C)``; None → neutral."""

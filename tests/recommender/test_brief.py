@@ -90,6 +90,23 @@ def test_the_sentence_encoder_maps_words_by_meaning():
     assert [(m.trait, m.via) for m in brief.matches if m.via == "meaning"] == [("quiet", "meaning")]
 
 
+@pytest.mark.slow
+def test_query_phrases_are_encoded_on_one_thread_as_a_batch_would_and_kept():
+    import torch
+
+    from recommender import text
+
+    threads = torch.get_num_threads()
+    phrases = ["a rainy afternoon", "chase scene", "a rainy afternoon"]
+    q = text.embed_query(phrases)
+    assert np.allclose(q, text.embed_texts(phrases), atol=1e-5) and np.allclose(q[0], q[2])
+    assert torch.get_num_threads() == threads  # restored
+    assert "chase scene" in text._query_cache
+    text._query_cache["chase scene"] = np.zeros(text.DIM, dtype=np.float32)  # a kept vector is not recomputed
+    assert not text.embed_query(["chase scene"]).any()
+    del text._query_cache["chase scene"]
+
+
 def test_blend_with_brief_steers_another_ranking():
     from recommender.brief import blend_with_brief
 

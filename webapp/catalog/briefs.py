@@ -1,86 +1,112 @@
 """Query-time ranking of the catalog by a brief in words (``GET /api/tracks/?prompt=``).
 
-The tracks' measured traits come from the rows of the queryset the user may see (with any filters); their tag
-probabilities from a per-process matrix of every track's tags, rebuilt only when tags change (count, last id and
-sum of TrackTag: ``assign_tags`` replaces a track's rows), so a brief over 10,000 tracks reads one small query,
-not 120,000 tag rows. The listener's own tag labels sit on top, as the track list shows them.
+Every track's traits (tempo, loudness, mode, key, title, artist, tag probabilities) are held per process as numpy
+arrays, a snapshot rebuilt only when ``CatalogVersion``'s token changes (every ORM write to tracks' traits or tags
+bumps it, in the same transaction). A brief over 10,000 tracks then reads the token (one primary-key read), the ids
+of the tracks the user may see with the list's filters (one narrow query) and the user's own tag labels, which sit
+on top as the track list shows them; the rest is numpy.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Max, Sum
 
 from recommender.brief import Brief, Ranking, explain, parse_brief, rank, summary
 from recommender.brief_traits import CatalogTraits
 from recommender.context.tags import CONTEXT_TAGS
-from webapp.catalog.models import TagLabel, TrackTag
+from webapp.catalog.models import CatalogVersion, TagLabel, Track, TrackTag
 
 _TAG_COLUMN = {t: j for j, t in enumerate(CONTEXT_TAGS)}
-_lock = threading.Lock()
-_tags_cache: dict = {"key": None, "ids": np.zeros(0, dtype=np.int64), "probs": np.zeros((0, len(CONTEXT_TAGS)))}
+NO_TAG = 0.05  # the probability of a tag for a track that has no row for it yet
 
 
-@dataclass
-class RankedBrief:
-    brief: Brief
-    ids: list[int]  # every track id, best first (ties: by id)
-    ranking: Ranking
+@dataclass(frozen=True)
+class Snapshot:
+    """Every track's traits at one ``CatalogVersion`` token: ``ids`` ``(n,)`` sorted, ``traits`` row for row."""
+
+    token: int | None
+    ids: np.ndarray
     traits: CatalogTraits
-    row_of: dict[int, int]  # track id → its row in ranking and traits
+
+
+_lock = threading.Lock()
+_snapshot: Snapshot | None = None
+
+
+class RankedBrief:
+    """Tracks ordered by their fit to a brief, and how each fits."""
+
+    def __init__(self, brief: Brief, ids: np.ndarray, ranking: Ranking, traits: CatalogTraits) -> None:
+        self.brief, self.ranking, self.traits = brief, ranking, traits
+        self._ids = ids  # (n,) sorted: the row of each track in ranking and traits
+        self.ids: list[int] = ids[np.lexsort((ids, -ranking.scores))].tolist()  # best first (ties: by id)
+
+    @cached_property
+    def row_of(self) -> dict[int, int]:
+        """Track id → its row in ranking and traits."""
+        return {pk: i for i, pk in enumerate(self._ids.tolist())}
 
     def fit(self, track_id: int) -> dict:
         """How one track fits the brief: {"score", "summary", "matches"} (see recommender.brief.explain)."""
-        i = self.row_of[track_id]
+        i = int(np.searchsorted(self._ids, track_id))
+        if i >= len(self._ids) or self._ids[i] != track_id:
+            raise KeyError(track_id)
         groups = explain(self.ranking, i, self.traits)
         return {"score": round(float(self.ranking.scores[i]), 4), "summary": summary(groups), "matches": groups}
 
 
-def _all_tags() -> tuple[np.ndarray, np.ndarray]:
-    """(sorted track ids ``(n,)``, their tag probabilities ``(n, C)``), cached until TrackTag rows change."""
-    # ids can come back after a rollback (tests, SQLite): the sum of probabilities tells such states apart too
-    key = tuple(TrackTag.objects.aggregate(n=Count("id"), last=Max("id"), total=Sum("probability")).values())
-    with _lock:
-        if _tags_cache["key"] != key:
-            rows = np.array(list(TrackTag.objects.values_list("track_id", "tag", "probability")), dtype=object)
-            if len(rows) == 0:
-                ids, probs = np.zeros(0, dtype=np.int64), np.zeros((0, len(CONTEXT_TAGS)))
-            else:
-                track_ids = rows[:, 0].astype(np.int64)
-                ids, where = np.unique(track_ids, return_inverse=True)
-                probs = np.zeros((len(ids), len(CONTEXT_TAGS)))
-                cols = np.array([_TAG_COLUMN.get(t, -1) for t in rows[:, 1]])
-                ok = cols >= 0
-                probs[where[ok], cols[ok]] = rows[ok, 2].astype(float)
-            _tags_cache.update(key=key, ids=ids, probs=probs)
-        return _tags_cache["ids"], _tags_cache["probs"]
-
-
-def catalog_traits(queryset, user) -> tuple[np.ndarray, CatalogTraits]:
-    """The ids ``(n,)`` and traits of the tracks in ``queryset``, with ``user``'s own tag labels on top."""
-    rows = list(queryset.order_by().values_list("pk", "tempo", "loudness", "mode", "key", "title", "artist"))
+def _build(token: int | None) -> Snapshot:
+    """Read every track's traits and tags (two queries) into arrays."""
+    rows = list(Track.objects.order_by("pk").values_list("pk", "tempo", "loudness", "mode", "key", "title", "artist"))
     ids = np.array([r[0] for r in rows], dtype=np.int64)
-    tag_ids, tag_probs = _all_tags()
-    tags = np.full((len(ids), len(CONTEXT_TAGS)), 0.05)
-    if len(tag_ids):
-        pos = np.clip(np.searchsorted(tag_ids, ids), 0, len(tag_ids) - 1)
-        found = tag_ids[pos] == ids
-        tags[found] = tag_probs[pos[found]]
-    if user is not None and user.is_authenticated:
-        row_of = {int(pk): i for i, pk in enumerate(ids)}
-        labels = TagLabel.objects.filter(user=user, track_id__in=row_of).values_list("track_id", "tag", "positive")
-        for track_id, tag, positive in labels:
-            if tag in _TAG_COLUMN:
-                tags[row_of[track_id], _TAG_COLUMN[tag]] = 1.0 if positive else 0.0
+    tags = np.full((len(ids), len(CONTEXT_TAGS)), NO_TAG)
+    tag_rows = list(TrackTag.objects.order_by().values_list("track_id", "tag", "probability"))
+    if tag_rows and len(ids):
+        track_ids = np.array([r[0] for r in tag_rows], dtype=np.int64)
+        cols = np.array([_TAG_COLUMN.get(r[1], -1) for r in tag_rows])
+        probs = np.array([r[2] for r in tag_rows], dtype=np.float64)
+        pos = np.clip(np.searchsorted(ids, track_ids), 0, len(ids) - 1)
+        ok = (cols >= 0) & (ids[pos] == track_ids)
+        tags[pos[ok], cols[ok]] = probs[ok]
     traits = CatalogTraits.from_rows(
         tempo=[r[1] for r in rows], loudness=[r[2] for r in rows], mode=[r[3] for r in rows],
         key=[r[4] for r in rows], tags=tags, texts=[f"{r[5]} {r[6]}" for r in rows],
     )  # fmt: skip
+    _ = traits.words  # built once per snapshot, not per brief
+    return Snapshot(token, ids, traits)
+
+
+def snapshot(*, force: bool = False) -> Snapshot:
+    """The process's snapshot of every track's traits, rebuilt when the catalog's version token has changed."""
+    global _snapshot
+    token = CatalogVersion.current()  # read before the rows: a write in between makes the next call rebuild
+    with _lock:
+        if force or _snapshot is None or _snapshot.token != token:
+            _snapshot = _build(token)
+        return _snapshot
+
+
+def catalog_traits(queryset, user) -> tuple[np.ndarray, CatalogTraits]:
+    """The ids ``(n,)`` (sorted) and traits of the tracks in ``queryset``, with ``user``'s own tag labels on top."""
+    snap = snapshot()
+    ids = np.unique(np.fromiter(queryset.order_by().values_list("pk", flat=True), dtype=np.int64))
+    pos = np.clip(np.searchsorted(snap.ids, ids), 0, max(len(snap.ids) - 1, 0))
+    if len(ids) and (len(snap.ids) == 0 or not np.array_equal(snap.ids[pos], ids)):
+        snap = snapshot(force=True)  # a track written without the ORM: read everything again
+        pos = np.clip(np.searchsorted(snap.ids, ids), 0, max(len(snap.ids) - 1, 0))
+        found = snap.ids[pos] == ids if len(snap.ids) else np.zeros(len(ids), dtype=bool)
+        ids, pos = ids[found], pos[found]
+    traits = snap.traits.take(pos)
+    if user is not None and user.is_authenticated and len(ids):
+        for track_id, tag, positive in TagLabel.objects.filter(user=user).values_list("track_id", "tag", "positive"):
+            i = int(np.searchsorted(ids, track_id))
+            if i < len(ids) and ids[i] == track_id and tag in _TAG_COLUMN:
+                traits.tags[i, _TAG_COLUMN[tag]] = 1.0 if positive else 0.0
     return ids, traits
 
 
@@ -95,6 +121,4 @@ def rank_tracks(queryset, user, prompt: str) -> RankedBrief:
     brief = _parsed(prompt, getattr(settings, "BRIEF_USE_MEANING", True))
     ids, traits = catalog_traits(queryset, user)
     ranking = rank(brief, traits)
-    order = np.lexsort((ids, -ranking.scores))
-    return RankedBrief(ranking.brief, [int(ids[i]) for i in order], ranking, traits,
-                       {int(pk): i for i, pk in enumerate(ids)})  # fmt: skip
+    return RankedBrief(ranking.brief, ids, ranking, traits)

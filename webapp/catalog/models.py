@@ -6,10 +6,14 @@ are private to them unless published.
 
 from __future__ import annotations
 
+import secrets
+
 import numpy as np
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from webapp.core.models import JobTarget
 
@@ -22,7 +26,63 @@ class TrackState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class TrackQuerySet(models.QuerySet):
+# Track columns a brief reads (webapp/catalog/briefs.py caches them per process, per CatalogVersion token)
+TRAIT_FIELDS = frozenset({"tempo", "loudness", "mode", "key", "title", "artist"})
+
+
+class CatalogVersion(models.Model):
+    """A token that changes with every write to tracks' traits or tags, in the same transaction as the write.
+
+    Per-process caches of the whole catalog's traits (``webapp/catalog/briefs.py``) compare it, one primary-key
+    read, instead of re-reading 10,000 rows per request. The token is random, not a counter, so a rolled-back
+    write cannot bring back a token that a cache holds for other data. Writes through the ORM bump it (saves,
+    deletes, ``QuerySet.update``/``bulk_create``/``delete`` of tracks and tags); raw SQL does not.
+    """
+
+    name = models.CharField(max_length=32, primary_key=True)
+    token = models.BigIntegerField(default=0)
+
+    TRAITS = "traits"
+
+    @classmethod
+    def current(cls, name: str = TRAITS) -> int | None:
+        return cls.objects.filter(pk=name).values_list("token", flat=True).first()
+
+    @classmethod
+    def bump(cls, name: str = TRAITS) -> None:
+        token = secrets.randbits(62)
+        if not cls.objects.filter(pk=name).update(token=token):
+            cls.objects.bulk_create([cls(name=name, token=token)], ignore_conflicts=True)
+            cls.objects.filter(pk=name).update(token=token)
+
+
+class VersionedQuerySet(models.QuerySet):
+    """Bulk writes that change what a brief reads bump ``CatalogVersion`` (saves and deletes: the signals below)."""
+
+    versioned_fields: frozenset[str] | None = None  # None: every update counts
+
+    def update(self, **kwargs) -> int:
+        n = super().update(**kwargs)
+        if n and (self.versioned_fields is None or self.versioned_fields & kwargs.keys()):
+            CatalogVersion.bump()
+        return n
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            CatalogVersion.bump()
+        return created
+
+    def delete(self):
+        deleted = super().delete()
+        if deleted[0]:
+            CatalogVersion.bump()
+        return deleted
+
+
+class TrackQuerySet(VersionedQuerySet):
+    versioned_fields = TRAIT_FIELDS
+
     def visible_to(self, user) -> TrackQuerySet:
         if user is None or not user.is_authenticated:
             return self.filter(Q(shared=True) | Q(public=True))
@@ -135,6 +195,8 @@ class TagSource(models.TextChoices):
 class TrackTag(models.Model):
     """The catalog's probability of a context tag for a track, and where it came from."""
 
+    objects = VersionedQuerySet.as_manager()
+
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="tags")
     tag = models.CharField(max_length=16)
     probability = models.FloatField()
@@ -157,3 +219,16 @@ class TagLabel(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "track", "tag"], name="unique_tag_label")]
+
+
+@receiver(post_save, sender=Track)
+def _track_saved(sender, instance: Track, created: bool, update_fields=None, raw: bool = False, **kwargs) -> None:
+    if created or update_fields is None or TRAIT_FIELDS & set(update_fields):
+        CatalogVersion.bump()
+
+
+@receiver(post_save, sender=TrackTag)
+@receiver(post_delete, sender=TrackTag)
+@receiver(post_delete, sender=Track)
+def _catalog_changed(sender, **kwargs) -> None:
+    CatalogVersion.bump()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.webapp.catalog.factories import TrackFactory
-from webapp.catalog.models import TagLabel, TrackState
+from webapp.catalog.models import CatalogVersion, TagLabel, Track, TrackState, TrackTag
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +64,35 @@ def test_bad_briefs_get_a_400(api, user):
     # a brief with nothing Segue knows still answers, and says which words it ignored
     res = tracks_for(api, "no vocals")
     assert res[0]["brief"]["ignored"] == ["vocals"] and res[0]["brief"]["score"] == 0
+
+
+def test_the_cached_traits_follow_every_write(api, user):
+    """The per-process snapshot of traits is rebuilt when tracks or tags change, whichever ORM path wrote them."""
+    a = TrackFactory(title="Alpha", tempo=70.0, loudness=-20.0, mode="major", tagged=False)
+    b = TrackFactory(title="Beta", tempo=150.0, loudness=-20.0, mode="major", tagged=False)
+    assert [r["id"] for r in tracks_for(api, "slow")] == [a.pk, b.pk]
+    Track.objects.filter(pk=a.pk).update(tempo=160.0)  # as the analysis task writes its results
+    Track.objects.filter(pk=b.pk).update(tempo=64.0)
+    assert [r["id"] for r in tracks_for(api, "slow")] == [b.pk, a.pk]
+    a.title = "Sunset"
+    a.save()
+    assert tracks_for(api, "sunset")[0]["id"] == a.pk
+    TrackTag.objects.bulk_create([TrackTag(track=b, tag="focus", probability=0.9, source="rule")])
+    assert tracks_for(api, "for focus")[0]["id"] == b.pk
+    TrackTag.objects.filter(track=b).update(probability=0.0)
+    assert tracks_for(api, "for focus")[0]["id"] == a.pk
+    c = TrackFactory(title="Gamma", tempo=60.0, tagged=False)  # a new track is in the next brief
+    assert tracks_for(api, "60 bpm")[0]["id"] == c.pk
+
+
+def test_the_catalog_version_token_changes_with_writes_and_not_with_state(user):
+    track = TrackFactory(tagged=False)
+    token = CatalogVersion.current()
+    assert token is not None
+    Track.objects.filter(pk=track.pk).update(state=TrackState.READY)  # no trait a brief reads
+    assert CatalogVersion.current() == token
+    Track.objects.filter(pk=track.pk).update(loudness=-12.0)
+    assert CatalogVersion.current() not in (token, None)
+    token = CatalogVersion.current()
+    track.delete()
+    assert CatalogVersion.current() != token
