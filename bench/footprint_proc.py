@@ -86,7 +86,8 @@ def role(pid: int, parent: int, parents: dict[int, int], root: int) -> str:
     if "gunicorn" in cmd:
         return "web master" if parent == root else "web worker"
     if "celery" in cmd:
-        return "worker" if parent == root else "worker child"
+        queues = cmd.split(" -Q ", 1)[1].split()[0] if " -Q " in cmd else "?"
+        return f"worker [{queues}]" if parent == root else f"worker child [{queues}]"
     return "other"
 
 

@@ -175,3 +175,35 @@ def test_sizing_reads_this_machine():
     out = subprocess.run([sys.executable, "-m", "webapp.core.sizing", "web"], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout  # fmt: skip
     assert int(out) == sizing.web_workers()
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_runlocal_starts_one_worker_or_a_torch_free_cpu_worker_beside_a_gpu_one(monkeypatch, settings, split):
+    from webapp.core.management.commands import runlocal
+
+    started = []
+    monkeypatch.setattr(runlocal, "port_in_use", lambda host, port: False)
+    monkeypatch.setattr(runlocal, "ensure_demo_user", lambda: ("demo", "pw"))
+    monkeypatch.setattr(runlocal.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0))
+    monkeypatch.setattr(runlocal.subprocess, "Popen", lambda argv, env: started.append((argv, env)) or argv)
+    monkeypatch.setattr(runlocal.Command, "_supervise", lambda self, procs, seeding: None)
+    settings.WORKER_SPLIT = split
+    runlocal.Command().handle(host="127.0.0.1", port=1, concurrency=3, web_workers=2, no_seed=True)
+    workers = [(argv, env) for argv, env in started if "celery" in argv]
+    queues = {argv[argv.index("-Q") + 1]: (argv, env) for argv, env in workers}
+    if not split:
+        assert list(queues) == ["cpu,gpu"] and "--concurrency=3" in queues["cpu,gpu"][0]
+        return
+    assert sorted(queues) == ["cpu", "gpu"]
+    cpu_argv, cpu_env = queues["cpu"]
+    gpu_argv, gpu_env = queues["gpu"]
+    assert "--concurrency=3" in cpu_argv and "--concurrency=1" in gpu_argv
+    assert "torch" not in cpu_env["WORKER_PRELOAD"] and "recommender.analysis" in cpu_env["WORKER_PRELOAD"]
+    assert gpu_env["WORKER_PRELOAD"] == ""
+    assert len({argv[argv.index("-n") + 1] for argv, _ in workers}) == 2  # two node names
+
+
+def test_the_cpu_worker_preload_holds_no_torch():
+    got = imported_after("from django.conf import settings\nfor m in settings.CPU_WORKER_PRELOAD: __import__(m)")
+    assert "torch" not in got["heavy"]
+    assert "numba" in got["heavy"]  # what the analysis needs is there

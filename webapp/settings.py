@@ -215,10 +215,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Processes from the machine's cores and memory (webapp/core/sizing.py); each variable overrides.
 WEB_WORKERS = env.int("WEB_WORKERS", default=sizing.web_workers())  # gunicorn processes (runlocal)
 WEB_THREADS = env.int("WEB_THREADS", default=4)
-# Imported by the gunicorn master before it forks (webapp/core/gunicorn.py): shared by every web worker.
-WEB_PRELOAD = [
-    m for m in env.list("WEB_PRELOAD", default=["torch", "recommender.drums.learner", "recommender.alignment"]) if m
-]
+# Imported by the gunicorn master before it forks (webapp/core/gunicorn.py), beyond the application and its URLconf:
+# every worker then holds them (RSS), shared (PSS). Default none: torch (drum studio, playlists) and numba (the
+# alignment) are imported by the worker whose request needs them, so a worker that serves neither never holds them.
+# "torch,recommender.drums.learner,recommender.alignment" shares them instead, for many workers that all use them.
+WEB_PRELOAD = [m for m in env.list("WEB_PRELOAD", default=[]) if m]
 WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=sizing.worker_concurrency())  # Celery children (runlocal)
 # Imported by a worker's main process before it forks its children (workers/memory.py); "" for none (e.g. a cpu
 # worker that should never hold torch: its tasks then import what they need themselves).
@@ -236,6 +237,19 @@ WORKER_PRELOAD = [
             "recommender.models.audio_encoder",
             "recommender.models.crossmodal",
         ],
+    )
+    if m
+]
+# runlocal's workers: one worker for both queues (default), or, with WORKER_SPLIT, a `cpu` worker of
+# WORKER_CONCURRENCY children preloading CPU_WORKER_PRELOAD (no torch) beside a `gpu` worker of one child that
+# imports torch itself: cpu children then hold no torch, once no task on the cpu queue imports it (README:
+# "Footprint and sizing" says which do today).
+WORKER_SPLIT = env.bool("WORKER_SPLIT", default=False)
+CPU_WORKER_PRELOAD = [
+    m
+    for m in env.list(
+        "CPU_WORKER_PRELOAD",
+        default=["scipy.signal", "librosa.beat", "librosa.feature", "librosa.onset", "recommender.analysis"],
     )
     if m
 ]

@@ -1,13 +1,16 @@
 """gunicorn's settings for the web process: ``gunicorn -c python:webapp.core.gunicorn webapp.wsgi``.
 
-The master loads the application once before it forks its workers (``preload_app``), and with it what requests
-will need: the URLconf and every view module, and the modules of ``WEB_PRELOAD`` (torch for the drum learner and
-the listening models, numba for the alignment). The workers share those pages with the master (copy-on-write)
-instead of each importing its own copy after the fork. Importing is all that happens here: no model is loaded and
-no thread pool started before the fork (torch's and numba's start on first use, in the worker). Models and FAISS
-indexes are loaded lazily, once per worker, the indexes memory-mapped (webapp/catalog/indexes.py), so the page
-cache holds one copy for every process. Every few seconds each worker gives its freed heap pages back
-(``post_worker_init``, webapp/core/memory.py).
+The master loads the application once before it forks its workers (``preload_app``), and with it what every
+request needs: the URLconf and every view module (no torch, numba or scipy.signal: tests/test_footprint.py), and
+the modules of ``WEB_PRELOAD`` (default none). The workers share those pages with the master (copy-on-write)
+instead of each importing its own copy after the fork. What only some requests need (torch for the drum learner
+and the playlists' situation model, numba for the alignment) is imported by the worker that serves one: preloaded,
+every worker would hold it in its resident size (~180 MB for torch, ~60 MB for numba) whether it uses it or not;
+``WEB_PRELOAD=torch,recommender.drums.learner,recommender.alignment`` shares them instead (less PSS when every
+worker serves them). Importing is all that happens here: no model is loaded and no thread pool started before the
+fork. Models and FAISS indexes are loaded lazily, once per worker, the indexes memory-mapped
+(webapp/catalog/indexes.py), so the page cache holds one copy for every process. Every few seconds each worker
+gives its freed heap pages back (``post_worker_init``, webapp/core/memory.py).
 """
 
 from __future__ import annotations

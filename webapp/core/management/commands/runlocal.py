@@ -44,6 +44,12 @@ def ensure_demo_user() -> tuple[str, str]:
     return DEMO_USER, password
 
 
+def celery_worker(queues: str, concurrency: int, name: str) -> list[str]:
+    """The command line of a Celery worker on ``queues`` with ``concurrency`` prefork children."""
+    return [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", queues, f"--concurrency={concurrency}",
+            "-n", name, "--loglevel=INFO"]  # fmt: skip
+
+
 def port_in_use(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
@@ -77,20 +83,12 @@ class Command(BaseCommand):
         if subprocess.run([*manage, "migrate", "--noinput", "--verbosity", "0"], env=env).returncode:
             raise CommandError("the database migrations failed; see the log above")
         username, password = ensure_demo_user()
-        worker = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers",
-            "worker",
-            "-Q",
-            "cpu,gpu",
-            f"--concurrency={concurrency}",
-            "-n",
-            "segue-local@%h",
-            "--loglevel=INFO",
-        ]
+        if settings.WORKER_SPLIT:  # cpu children never hold torch; the gpu worker's one child imports it itself
+            cpu_env = {**env, "WORKER_PRELOAD": ",".join(settings.CPU_WORKER_PRELOAD)}
+            workers = [(celery_worker("cpu", concurrency, "segue-cpu@%h"), cpu_env),
+                       (celery_worker("gpu", 1, "segue-gpu@%h"), {**env, "WORKER_PRELOAD": ""})]  # fmt: skip
+        else:
+            workers = [(celery_worker("cpu,gpu", concurrency, "segue-local@%h"), env)]
         web = [
             sys.executable,
             "-m",
@@ -109,7 +107,7 @@ class Command(BaseCommand):
             "--access-logfile",
             "-",
         ]
-        procs = [subprocess.Popen(worker, env=env), subprocess.Popen(web, env=env)]
+        procs = [*(subprocess.Popen(argv, env=e) for argv, e in workers), subprocess.Popen(web, env=env)]
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nSegue is starting on http://{host}:{port}/\n"
