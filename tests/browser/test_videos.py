@@ -54,12 +54,36 @@ def test_upload_a_video_get_soundtracks_play_one_and_render_a_preview(
     assert res.status == 200 and res.headers["content-type"] == "video/mp4" and len(res.body()) > 1000
     # fit to length: the track re-arranged along its bars to the video's length, its plan on the page
     page.check("#fit-length")
+    page.wait_for_selector("#anchor-hint:has-text('pieces')")
+    # drag the anchor's marker to 2 s: the plan is asked for again with the new anchor and drawn around it
+    duration = page.request.get(page.url.replace("/videos/", "/api/videos/")).json()["duration"]
+    page.locator("#timeline").scroll_into_view_if_needed()
+    box = page.locator("#timeline").bounding_box()
+    held = page.locator("#timeline").get_attribute("data-anchor-at")
+    start = float(held) if held is not None else duration / 2
+    y = box["y"] + 0.85 * box["height"]
+    with page.expect_request(lambda r: "/fit-plan/" in r.url and "at=2" in r.url):
+        page.mouse.move(box["x"] + start / duration * box["width"], y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 1.0 / duration * box["width"], y, steps=4)
+        page.mouse.move(box["x"] + 2.0 / duration * box["width"], y, steps=4)
+        page.mouse.up()
+    page.wait_for_selector("#anchor-hint:has-text('lands at 2.0')")
+    assert abs(float(page.locator("#timeline").get_attribute("data-anchor-at")) - 2.0) <= 1 / 25
     page.click("#render-preview")
     page.wait_for_selector("#preview-link:has-text('fitted')", timeout=120_000)
+    previews = page.request.get(page.url.replace("/videos/", "/api/videos/") + "previews/").json()
+    ((_, at),) = next(p for p in previews if p["fit"] == "length")["plan"]["anchors"]
+    assert abs(at - 2.0) <= 1 / 25  # the render honours the dragged anchor
     assert "preview=" in page.locator("#markers-csv").get_attribute("href")  # markers of the fitted edit
     fitted = page.request.get(live_server.url + page.locator("#preview-link").get_attribute("href"))
     assert fitted.status == 200 and fitted.headers["content-type"] == "video/mp4"
     (tmp_path / "fitted.mp4").write_bytes(fitted.body())
     info = probe_video(tmp_path / "fitted.mp4")
     assert info.has_audio and abs(info.duration - 8.0) < 0.2
+    # fitted versions in the ranking: each result edited to the video's length, the chosen one plays its plan
+    page.check("#fit-ranking")
+    page.wait_for_selector("#results li .fitted")
+    page.locator("#results li button.play").first.click()
+    page.wait_for_selector("#anchor-hint:has-text('pieces')")
     page.screenshot(path=str(tmp_path / "video.png"), full_page=True)

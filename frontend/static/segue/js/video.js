@@ -1,7 +1,10 @@
 // Results page: analysis progress, recommendations, synced playback from the offset, a timeline with
 // shots / music sections / the alignment between them, previews and editor markers. "Fit to length" renders the
 // track re-arranged along its bars to the video's length; its plan (pieces, joins, anchor) is drawn on the timeline
-// and drives the in-browser playback; a click on the timeline moves the anchor (the hit) to that second.
+// and drives the in-browser playback. The anchor (the hit: this moment of the music at this second of the video) is
+// a marker a person drags along the timeline (pointer events; arrow keys when the timeline has focus): on release
+// the edit is planned again around it, and the preview is rendered with it. "Fitted versions" asks the ranking to fit
+// every candidate to the video's length and score the edit (`?fit=length`); a chosen fitted result plays its plan.
 import { api } from "./api.js";
 import { $, esc, sectionColor, setProgress } from "./dom.js";
 
@@ -9,7 +12,9 @@ const id = $("video-page").dataset.video;
 let video = null;
 let chosen = null; // { rec, track (detail) }
 let fitted = null; // the fitted preview of the chosen track, with its plan
-let anchor = null; // [music s, video s] asked for by a click on the timeline
+let anchor = null; // [music s, video s] asked for by dragging the anchor marker
+let drag = null; // { music, at } while the anchor marker is dragged
+const HANDLE = 8; // px either side of the anchor marker that grab it
 
 async function pollVideo() {
   video = await api(`/api/videos/${id}/`);
@@ -37,6 +42,7 @@ function query() {
   const data = new FormData($("controls"));
   const params = new URLSearchParams({ k: "10" });
   for (const [k, v] of data.entries()) if (v !== "") params.set(k, v);
+  if (params.get("mode") === "global") params.delete("fit"); // fitted versions are ranked by alignment
   return params.toString();
 }
 
@@ -62,6 +68,7 @@ async function loadResults() {
         <span class="small">score ${r.score.toFixed(2)} · ${r.track.tempo ? Math.round(r.track.tempo) + " BPM" : ""}
         · from ${clock(r.offset_seconds)} ${r.sync != null ? `· sync ${r.sync.toFixed(2)} · energy ${r.energy.toFixed(2)}` : ""}
         ${r.onset != null ? `· cuts on onsets ${signed(r.onset)} · on the beat ${signed(r.metre)} · accents ${signed(r.accent)}` : ""}</span>
+        ${r.fit ? `<span class="small fitted">fitted: ${r.fit.pieces.length} pieces, ${r.fit.joins.length} joins${r.fit.ending_trim > 0 ? "" : ", ends on its ending"} · as it is ${r.unfitted_score.toFixed(2)}</span>` : ""}
         ${r.brief ? `<span class="small brief">${esc(r.brief.summary)}</span>` : ""}
         <span>${r.track.tags.filter((t) => t.probability >= 0.5).slice(0, 3).map((t) => `<span class="chip">${t.tag}</span>`).join(" ")}</span>
       </li>`).join("") || "<li>No track fits these filters.</li>";
@@ -74,14 +81,16 @@ async function loadResults() {
 async function choose(rec, li) {
   const track = await api(`/api/tracks/${rec.track.id}/`);
   chosen = { rec, track };
-  fitted = null;
   anchor = null;
+  // A fitted result comes with its plan: play it as scored, no need to plan again.
+  fitted = rec.fit ? { plan: rec.fit } : null;
+  if (rec.fit) $("fit-length").checked = true;
   $("anchor-hint").textContent = "";
-  planFit();
+  if (fitted) showPlan(fitted.plan); else planFit();
   document.querySelectorAll("#results li").forEach((x) => x.classList.toggle("chosen", x === li));
   const music = $("music");
   music.src = rec.track.audio_url;
-  $("now-playing").textContent = `${rec.track.title} from ${clock(rec.offset_seconds)}`;
+  if (!fitted) $("now-playing").textContent = `${rec.track.title} from ${clock(rec.offset_seconds)}`;
   $("chosen-actions").hidden = false;
   markerLinks(`track=${rec.track.id}&offset=${rec.offset_seconds}`);
   drawTimeline();
@@ -182,16 +191,35 @@ function drawPlan(ctx, x, musicY, musicH, shotBottom) {
   }
   ctx.fillStyle = "#dc2626";
   for (const j of plan.joins) ctx.fillRect(x(j.out_time) - 1, musicY - 6, 3, musicH + 12);
+  const marks = drag ? [[drag.music, drag.at]] : plan.anchors;
   ctx.strokeStyle = "#eab308";
+  ctx.fillStyle = "#eab308";
   ctx.lineWidth = 3;
-  for (const [, vt] of plan.anchors) { ctx.beginPath(); ctx.moveTo(x(vt), shotBottom); ctx.lineTo(x(vt), musicY + musicH); ctx.stroke(); }
+  if (drag) ctx.setLineDash([6, 4]);
+  for (const [mt, vt] of marks) {
+    ctx.beginPath(); ctx.moveTo(x(vt), shotBottom); ctx.lineTo(x(vt), musicY + musicH); ctx.stroke();
+    // the handle a person grabs, and what it holds
+    ctx.beginPath(); ctx.moveTo(x(vt) - HANDLE, musicY + musicH + 2); ctx.lineTo(x(vt) + HANDLE, musicY + musicH + 2);
+    ctx.lineTo(x(vt), musicY + musicH - 8); ctx.closePath(); ctx.fill();
+    ctx.fillText(`${mt.toFixed(2)} s → ${vt.toFixed(2)} s`, Math.min(x(vt) + HANDLE + 2, ctx.canvas.width - 110), shotBottom + 12);
+  }
+  ctx.setLineDash([]);
+  const canvas = ctx.canvas;
+  if (marks.length) canvas.dataset.anchorAt = String(marks[0][1]); else delete canvas.dataset.anchorAt;
   ctx.lineWidth = 1;
   ctx.fillStyle = "#334155";
   const trim = plan.ending_trim > 0 ? `, ending trimmed ${plan.ending_trim.toFixed(2)} s` : ", ends on its ending";
   ctx.fillText(`${t.title} fitted: ${plan.pieces.length} pieces, ${plan.joins.length} joins${trim}`, 4, musicY + musicH + 12);
 }
 
-// Plan without rendering (about a second): the timeline shows the fitted edit and the page plays it in sync.
+function showPlan(plan) {
+  $("now-playing").textContent = `${chosen.rec.track.title} fitted to the video: ${plan.joins.length} joins`;
+  const a = plan.anchors[0];
+  $("anchor-hint").textContent = `${plan.pieces.length} pieces, ${plan.joins.length} joins` +
+    (a ? ` · the music at ${a[0].toFixed(2)} s lands at ${a[1].toFixed(2)} s (drag the yellow marker to move it)` : "");
+}
+
+// Plan without rendering (a few ms on the server): the timeline shows the fitted edit and the page plays it in sync.
 async function planFit() {
   if (!chosen || !$("fit-length").checked) {
     if (chosen) $("now-playing").textContent = `${chosen.rec.track.title} from ${chosen.rec.offset_seconds.toFixed(1)} s`;
@@ -205,10 +233,7 @@ async function planFit() {
   try {
     const plan = await api(`/api/videos/${id}/fit-plan/?${q}`);
     fitted = { plan };
-    $("now-playing").textContent = `${chosen.rec.track.title} fitted to the video: ${plan.joins.length} joins`;
-    const a = plan.anchors[0];
-    $("anchor-hint").textContent = `${plan.pieces.length} pieces, ${plan.joins.length} joins` +
-      (a ? ` · the music at ${a[0].toFixed(2)} s lands at ${a[1].toFixed(2)} s (click the timeline to move it)` : "");
+    showPlan(plan);
   } catch (err) {
     $("anchor-hint").textContent = err.message;
   }
@@ -216,12 +241,57 @@ async function planFit() {
 }
 $("fit-length").addEventListener("change", planFit);
 
-$("timeline").addEventListener("click", (e) => {
-  if (!chosen || !$("fit-length").checked || !video) return;
-  const r = e.target.getBoundingClientRect();
-  const vt = Math.round(((e.clientX - r.left) / r.width) * video.duration * 100) / 100;
-  const music = fitted && fitted.plan.anchors.length ? fitted.plan.anchors[0][0] : musicTime(vt);
-  anchor = [Math.round(music * 1000) / 1000, vt];
+// Dragging the anchor: press anywhere on the timeline (the marker jumps there) or on the marker, move, release.
+// The moment of the music stays the anchor's (or, with no anchor yet, the one heard where the press was).
+function videoTimeAt(e) {
+  const r = $("timeline").getBoundingClientRect();
+  const t = ((e.clientX - r.left) / r.width) * video.duration, fps = video.fps || 25;
+  return Math.round(Math.round(Math.max(0, Math.min(video.duration, t)) * fps) / fps * 1000) / 1000; // to the frame
+}
+
+function draggable() {
+  return chosen && video && $("fit-length").checked && fitted;
+}
+
+$("timeline").addEventListener("pointerdown", (e) => {
+  if (!draggable()) return;
+  const vt = videoTimeAt(e);
+  const held = fitted.plan.anchors[0];
+  drag = { music: held ? held[0] : musicTime(vt), at: vt };
+  $("timeline").setPointerCapture(e.pointerId);
+  drawTimeline();
+});
+
+$("timeline").addEventListener("pointermove", (e) => {
+  const canvas = $("timeline");
+  if (!drag) {
+    const a = draggable() && fitted.plan.anchors[0];
+    const r = canvas.getBoundingClientRect();
+    const near = a && Math.abs(e.clientX - r.left - (a[1] / video.duration) * r.width) <= HANDLE;
+    canvas.style.cursor = near ? "ew-resize" : (draggable() ? "pointer" : "");
+    return;
+  }
+  drag.at = videoTimeAt(e);
+  $("anchor-hint").textContent = `the music at ${drag.music.toFixed(2)} s to ${drag.at.toFixed(2)} s — release to plan`;
+  drawTimeline();
+});
+
+function dropAnchor() {
+  if (!drag) return;
+  anchor = [Math.round(drag.music * 1000) / 1000, drag.at];
+  drag = null;
+  planFit();
+}
+$("timeline").addEventListener("pointerup", dropAnchor);
+$("timeline").addEventListener("pointercancel", () => { drag = null; drawTimeline(); });
+
+// Keyboard: arrows move the anchor a frame (with Shift, half a second).
+$("timeline").addEventListener("keydown", (e) => {
+  if (!draggable() || !["ArrowLeft", "ArrowRight"].includes(e.key)) return;
+  e.preventDefault();
+  const held = anchor || fitted.plan.anchors[0] || [musicTime(0), 0];
+  const step = (e.shiftKey ? 0.5 : 1 / (video.fps || 25)) * (e.key === "ArrowLeft" ? -1 : 1);
+  anchor = [held[0], Math.round(Math.max(0, Math.min(video.duration, held[1] + step)) * 1000) / 1000];
   planFit();
 });
 
