@@ -199,8 +199,13 @@ def test_runlocal_starts_one_worker_or_a_torch_free_cpu_worker_beside_a_gpu_one(
     gpu_argv, gpu_env = queues["gpu"]
     assert "--concurrency=3" in cpu_argv and "--concurrency=1" in gpu_argv
     assert "torch" not in cpu_env["WORKER_PRELOAD"] and "recommender.analysis" in cpu_env["WORKER_PRELOAD"]
-    assert gpu_env["WORKER_PRELOAD"] == ""
+    assert "torch" in gpu_env["WORKER_PRELOAD"]
     assert len({argv[argv.index("-n") + 1] for argv, _ in workers}) == 2  # two node names
+
+
+def test_a_worker_without_the_gpu_queue_reports_its_device_without_importing_torch():
+    got = imported_after("from workers.heartbeat import worker_device\nassert worker_device(['cpu']) == 'cpu'")
+    assert "torch" not in got["heavy"]
 
 
 def test_the_cpu_worker_preload_holds_no_torch():

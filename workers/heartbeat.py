@@ -30,8 +30,14 @@ def beat(hostname: str, queues: list[str], device: str) -> None:
     )
 
 
+def worker_device(queues: list[str]) -> str:
+    """Where this worker's models run. A worker that does not take the ``gpu`` queue runs none, so it says "cpu"
+    without importing torch (~180 MB resident in its main process) to ask CUDA."""
+    return device_name() if "gpu" in queues else "cpu"
+
+
 def _loop(hostname: str, queues: list[str]) -> None:
-    device = device_name()
+    device = worker_device(queues)
     fresh = False
     while not _stop.is_set():
         try:  # a failure (e.g. the tables are not migrated yet) is logged and tried again, never fatal

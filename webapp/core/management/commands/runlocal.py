@@ -83,10 +83,11 @@ class Command(BaseCommand):
         if subprocess.run([*manage, "migrate", "--noinput", "--verbosity", "0"], env=env).returncode:
             raise CommandError("the database migrations failed; see the log above")
         username, password = ensure_demo_user()
-        if settings.WORKER_SPLIT:  # cpu children never hold torch; the gpu worker's one child imports it itself
+        if settings.WORKER_SPLIT:  # cpu children never hold torch; the gpu worker's one child shares its main's
             cpu_env = {**env, "WORKER_PRELOAD": ",".join(settings.CPU_WORKER_PRELOAD)}
+            gpu_env = {**env, "WORKER_PRELOAD": "torch,recommender.models.audio_encoder,recommender.models.crossmodal"}
             workers = [(celery_worker("cpu", concurrency, "segue-cpu@%h"), cpu_env),
-                       (celery_worker("gpu", 1, "segue-gpu@%h"), {**env, "WORKER_PRELOAD": ""})]  # fmt: skip
+                       (celery_worker("gpu", 1, "segue-gpu@%h"), gpu_env)]  # fmt: skip
         else:
             workers = [(celery_worker("cpu,gpu", concurrency, "segue-local@%h"), env)]
         web = [
