@@ -138,7 +138,7 @@ def parse_brief(text: str, *, encoder: Encoder | None = None, use_meaning: bool 
 def _phrase_vectors(encoder: Encoder | None) -> tuple[np.ndarray, np.ndarray]:
     """Every lexicon phrase's vector ``(p, DIM)`` and the index of its trait in TRAITS ``(p,)``."""
     pairs = [(j, w) for j, t in enumerate(TRAITS) for w in t.words]
-    return embed_texts([w for _, w in pairs], encoder=encoder), np.array([j for j, _ in pairs])
+    return embed_texts([w for _, w in pairs], encoder=encoder, threads=1), np.array([j for j, _ in pairs])
 
 
 def _by_meaning(leftovers: list[tuple[str, str, bool]], encoder: Encoder | None) -> list[Match]:
