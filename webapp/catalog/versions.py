@@ -51,11 +51,13 @@ def join_features(track: Track, y: np.ndarray | None = None) -> DownbeatFeatures
     if y is None:
         y = load_audio(track.file.path, sr=ANALYSIS_SR, max_seconds=settings.MAX_TRACK_SECONDS)
     feats = downbeat_features(y, ANALYSIS_SR, track.downbeats, duration=len(y) / ANALYSIS_SR)
-    if len(track.downbeats):
-        raw = join_bytes(feats)
-        Track.objects.filter(pk=track.pk, analysed_at=track.analysed_at).update(join_features=raw)
-        track.join_features = raw
-    return feats
+    if not len(track.downbeats):
+        return feats
+    raw = join_bytes(feats)
+    Track.objects.filter(pk=track.pk, analysed_at=track.analysed_at).update(join_features=raw)
+    track.join_features = raw
+    # as kept (float16): this plan and every later one of the track read the same values
+    return from_bytes(raw, track.downbeats, track.duration or 0.0) or feats
 
 
 def _plan(feats: DownbeatFeatures, track: Track, target: float, anchors, peak: float | None) -> Plan:
