@@ -19,7 +19,7 @@ from recommender.alignment import MusicSequence, VideoSequence, Weights, align, 
 from recommender.analysis import TrackAnalysis
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
-VIDEO_VERSION = 2  # bump when what ``video_query`` computes changes (benchmarks cache queries by it)
+VIDEO_VERSION = 3  # bump when what ``video_query`` computes changes (benchmarks cache queries by it)
 
 
 @dataclass

@@ -22,12 +22,14 @@ THUMB_WIDTH = 48
 
 @dataclass
 class FrameSignals:
-    """Per decoded frame ``(n,)``: time (s), brightness 0..1, motion 0..1, colour change 0..1."""
+    """Per decoded frame ``(n,)``: time (s), brightness 0..1, motion 0..1, colour change 0..1; and each
+    frame's colour histogram ``(n, bins)`` (``shots.colour_histogram``), to compare frames further apart."""
 
     times: np.ndarray
     brightness: np.ndarray
     motion: np.ndarray
     change: np.ndarray
+    histograms: np.ndarray | None = None
 
     @property
     def fps(self) -> float:
@@ -40,6 +42,7 @@ class SignalRecorder:
     def __init__(self) -> None:
         self.times: list[float] = []
         self.rows: list[tuple[float, float, float]] = []
+        self.hists: list[np.ndarray] = []
         self._prev_gray: np.ndarray | None = None
         self._prev_hist: np.ndarray | None = None
 
@@ -51,18 +54,22 @@ class SignalRecorder:
         change = 0.0 if self._prev_hist is None else float(np.abs(hist - self._prev_hist).sum() / 1.5)
         self.times.append(float(t))
         self.rows.append((float(gray.mean() / 255.0), motion, change))
+        self.hists.append(hist.astype(np.float32))
         self._prev_gray, self._prev_hist = gray, hist
 
     def result(self) -> FrameSignals:
         rows = np.array(self.rows, dtype=np.float64).reshape(-1, 3)
-        return FrameSignals(np.array(self.times), rows[:, 0], rows[:, 1], rows[:, 2])
+        hists = np.stack(self.hists) if self.hists else None
+        return FrameSignals(np.array(self.times), rows[:, 0], rows[:, 1], rows[:, 2], hists)
 
 
-def refine_cuts(signals: FrameSignals, boundaries, *, radius: float = 0.3) -> np.ndarray:
+def refine_cuts(signals: FrameSignals, boundaries, *, radius: float = 0.3, gradual: bool = True) -> np.ndarray:
     """Each coarse cut time moved to the exact frame where the new shot begins (seconds, ``(k,)``).
 
-    The frame with the largest colour change within ``radius`` seconds is the first frame of the new shot
-    (a dissolve has no such frame: its strongest step is kept).
+    The frame with the largest colour change within ``radius`` seconds is the first frame of the new shot.
+    A dissolve has no such frame: with ``gradual``, a cut inside a gradual transition moves to the frame
+    where the transition starts (the first frame a viewer sees the new shot in), and transitions that the
+    sampled shot detector missed are added.
     """
     t = signals.times
     score = signals.change
@@ -74,7 +81,61 @@ def refine_cuts(signals: FrameSignals, boundaries, *, radius: float = 0.3) -> np
             continue
         j = lo + int(np.argmax(score[lo:hi]))
         out.append(float(t[j]))
-    return np.unique(np.array(out, dtype=float))
+    cuts = np.unique(np.array(out, dtype=float))
+    if not gradual or len(t) < 8:
+        return cuts
+    for start, end in gradual_transitions(signals):
+        slack = 2.0 / max(1.0, signals.fps)
+        inside = (cuts >= start - slack) & (cuts <= end + slack)
+        cuts = np.append(cuts[~inside], start)
+    return np.unique(cuts)
+
+
+def gradual_transitions(
+    signals: FrameSignals, *, min_frames: int = 4, max_seconds: float = 1.5, floor: float = 0.05,
+    min_distance: float = 0.3, context: float = 1.0,
+) -> list[tuple[float, float]]:  # fmt: skip
+    """Dissolves and other gradual shot changes: ``(start, end)`` in seconds.
+
+    A run of at least ``min_frames`` frames whose colour change (a 3-frame mean) stands above its local
+    lower quartile (±``context`` s) by more than ``floor`` and at least doubles it (gaps of two frames
+    allowed), no longer than ``max_seconds``, counts when
+    the frames just before and just after it differ like two shots do (histogram distance ≥
+    ``min_distance``, the scale of ``SignalRecorder``'s change) and no single frame carries half of that;
+    a pan or a flicker changes every frame a little but leaves the picture's colours where they were.
+    """
+    h = signals.histograms
+    t, change = signals.times, signals.change
+    n = len(t)
+    if h is None or n < 2 * min_frames:
+        return []
+    half = max(2, int(round(context * signals.fps)))
+    # a dissolve is sustained and per-frame noise is not (whole-pixel pans alternate), so compare the 3-frame mean
+    smooth = np.convolve(np.pad(change, 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
+    pad = np.pad(smooth, half, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(pad, 2 * half + 1)
+    med = np.percentile(windows, 25, axis=1)  # the shot's own change: a dissolve inside the window does not move it
+    excess = smooth - med
+    up = (excess > floor) & (excess > med)  # at least double the shot's own change, and visibly so
+    out = []
+    j = 0
+    while j < n:
+        if not up[j]:
+            j += 1
+            continue
+        k = j
+        while k + 1 < n and (up[k + 1] or (k + 2 < n and up[k + 2]) or (k + 3 < n and up[k + 3])):
+            k += 1  # a frame or two of compression noise inside a dissolve does not end it
+        while j < k and change[j] - med[j] <= floor:  # the mean rose a frame early: start on a changed frame
+            j += 1
+        if min_frames <= k - j + 1 and t[k] - t[j] <= max_seconds:
+            before, after = h[max(0, j - 1)], h[min(n - 1, k + 1)]
+            distance = float(np.abs(after - before).sum() / 1.5)
+            # one frame carrying half of it is a hard cut among moving frames, which refine_cuts has placed
+            if distance >= min_distance and change[j : k + 1].max() < 0.5 * distance:
+                out.append((float(t[j]), float(t[k])))
+        j = k + 1
+    return out
 
 
 def _excess(x: np.ndarray, floor: float) -> np.ndarray:

@@ -59,3 +59,28 @@ def test_video_analysis_keeps_exact_cuts_and_accents(tmp_path):
     assert result.frame_rate == np.float64(FPS) or abs(result.frame_rate - FPS) < 0.01
     assert len(result.cut_times) == 0 and len(result.shots) == 1
     assert len(result.accent_times) == len(beats)
+
+
+def dissolving_frames(starts: list[int], *, frames: int, length: int, fps: float = FPS) -> np.ndarray:
+    """Panning shots joined by cross-dissolves of ``length`` frames, the k-th starting at frame ``starts[k]``."""
+    shots = [shot_frames(frames / fps, cut_every=1000.0, fps=fps, seed=10 + k) for k in range(len(starts) + 1)]
+    out = shots[0].copy()
+    for k, s in enumerate(starts):
+        nxt = shots[k + 1].astype(np.float32)
+        for i in range(s, frames):
+            a = min(1.0, (i - s + 1) / (length + 1))  # frame s is the first the new shot shows in
+            out[i] = np.clip((1 - a) * out[i].astype(np.float32) + a * nxt[i], 0, 255).astype(np.uint8)
+    return out
+
+
+def test_a_dissolve_is_placed_where_it_starts(tmp_path):
+    starts = [47, 118, 171]  # frames: 1.88 s, 4.72 s, 6.84 s
+    path = write_video(tmp_path / "dissolves.mp4", dissolving_frames(starts, frames=225, length=12), FPS)
+    frames = decode_frames(path)
+    coarse = detect_shots(frames.images, frames.times, duration=frames.duration).boundaries
+    found = refine_cuts(frames.signals, coarse)
+    truth = np.array(starts) / FPS
+    assert len(found) == len(truth), (found, truth)
+    assert np.abs(found - truth).max() <= 1.0 / FPS + 1e-6, np.c_[found, truth]
+    strongest_step = refine_cuts(frames.signals, coarse, gradual=False)  # what the transition start is for
+    assert len(strongest_step) < len(truth) or np.abs(strongest_step - truth).max() > 2.0 / FPS
