@@ -16,13 +16,17 @@ downbeats, sections); then per target length:
 - whether the edit ends on the track's real ending (naive: only when the target covers the whole track), and
   whether it keeps the start (the edit begins within the track's first bar);
 - plan time (features once per track, then the search per target) and render speed (x real time), beside the
-  naive edit's render speed.
+  naive edit's render speed;
+- plan time end to end for a catalog track, as the web app plans it: the join features kept by the analysis
+  (float16 bytes on the Track row, computed from the analysis' own STFT) read back, join costs and the search; beside
+  it, in the same run, a track analysed before features were kept (decode + STFT + features + plan).
 The naive edit's joins (when the target is longer than the track it loops the whole track) are measured alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import random
 import statistics
@@ -36,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from recommender.analysis import analyze
 from recommender.arrange import ArrangeError, naive_edit, plan_edit, render
-from recommender.arrange_features import downbeat_features, join_costs
+from recommender.arrange_features import downbeat_features, from_bytes, join_costs, to_bytes
 from recommender.media import load_audio
 from recommender.spectral import power_spectrogram
 
@@ -74,28 +78,48 @@ def change_measure(y: np.ndarray, sr: int, times, window: float) -> np.ndarray:
 
 
 def prepare(path: Path, excerpt: float = 0.0):
+    t = time.perf_counter()
     y = load_audio(path, sr=SR)
+    # decoding is linear in the length: an excerpt-long file takes its share of the whole file's decode
+    t_decode = (time.perf_counter() - t) * (min(1.0, excerpt * SR / max(len(y), 1)) if excerpt > 0 else 1.0)
     if excerpt > 0:
         y = y[-int(excerpt * SR) :]
     a = analyze(y, SR)
     t = time.perf_counter()
     feats = downbeat_features(y, SR, a.downbeats, duration=len(y) / SR)
     t_feat = time.perf_counter() - t
-    return y, a, feats, t_feat
+    return y, a, feats, t_feat, t_decode
+
+
+def kept_features(y: np.ndarray, a, feats) -> tuple[bytes, float]:
+    """What the analysis keeps on the Track row (from its own STFT), and the time that adds to the analysis."""
+    power = power_spectrogram(y)
+    t = time.perf_counter()
+    again = downbeat_features(None, SR, a.downbeats, power=power, duration=len(y) / SR)
+    return to_bytes(again), time.perf_counter() - t
 
 
 def run(paths: list[Path], targets: list[float], excerpt: float) -> None:
-    rows, plan_ms, rt_arr, rt_naive = [], [], [], []
+    rows, plan_ms, rt_arr, rt_naive, kept_ms, cold_ms, kept_add, kept_kb = [], [], [], [], [], [], [], []
     totals = {"arr_joins": 0, "arr_ok": 0, "naive_joins": 0, "naive_ok": 0, "on_db": 0, "start": 0}
     head = f"{'track':24} {'dur':>6} {'bars':>4} {'target':>6} | {'err fr':>6} {'joins':>5} {'<=p90':>5} "
     head += f"{'ending':>6} {'plan ms':>7} {'x rt':>6} | naive: "
     print(head + f"{'joins':>5} {'<=p90':>5} {'ending':>6} {'x rt':>6}")
     for path in paths:
-        y, a, feats, t_feat = prepare(path, excerpt)
+        y, a, feats, t_feat, t_decode = prepare(path, excerpt)
         dur, bar = len(y) / SR, feats.bar
         natural = change_measure(y, SR, a.downbeats, bar / 2)
         p90 = float(np.percentile(natural, 90)) if len(natural) else np.inf
+        raw, t_add = kept_features(y, a, feats)
+        kept_add.append(t_add * 1000)
+        kept_kb.append(len(raw) / 1024)
+        starts = [s.start for s in a.sections]
         for target in targets:
+            t = time.perf_counter()  # end to end for a catalog track: the row's bytes → features → costs → search
+            with contextlib.suppress(ArrangeError):  # reported below, by the plan with computed features
+                plan_edit(from_bytes(raw, a.downbeats, dur), target, section_starts=starts)
+            kept_ms.append((time.perf_counter() - t) * 1000)
+            cold_ms.append((t_decode + t_feat) * 1000 + kept_ms[-1])
             t = time.perf_counter()
             costs = join_costs(feats)
             try:
@@ -150,6 +174,14 @@ def run(paths: list[Path], targets: list[float], excerpt: float) -> None:
           f"{len(short)}")  # fmt: skip
     print(f"keeps the track's start (first bar): arranged {totals['start']}/{len(rows)}, naive {len(rows)}/{len(rows)}")
     print(f"plan time (join costs + search): median {statistics.median(plan_ms):.1f} ms, max {max(plan_ms):.1f} ms")
+    print(f"plan time end to end from the features kept on the row (bytes -> features -> costs -> search): median "
+          f"{statistics.median(kept_ms):.1f} ms, max {max(kept_ms):.1f} ms; a track without kept features (decode + "
+          f"STFT + features + plan): median {statistics.median(cold_ms):.0f} ms, max {max(cold_ms):.0f} ms "
+          f"({statistics.median(cold_ms) / statistics.median(kept_ms):.0f}x)")  # fmt: skip
+    print(
+        f"kept features: {statistics.median(kept_kb):.1f} KB per track (median), computed from the analysis' STFT "
+        f"in median {statistics.median(kept_add):.0f} ms (max {max(kept_add):.0f} ms) added to each analysis"
+    )
     print(f"render speed: arranged median {statistics.median(rt_arr):.0f}x real time (min {min(rt_arr):.0f}x); "
           f"naive median {statistics.median(rt_naive):.0f}x")  # fmt: skip
 
@@ -162,7 +194,7 @@ def listen(paths: list[Path], out_dir: Path, targets: list[float], excerpt: floa
     rng = random.Random(seed)
     sheet, key = [], []
     for n, path in enumerate(paths):
-        y, a, feats, _ = prepare(path, excerpt)
+        y, a, feats, *_ = prepare(path, excerpt)
         for target in targets:
             try:
                 plan = plan_edit(feats, target, section_starts=[s.start for s in a.sections])

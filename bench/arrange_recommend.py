@@ -1,0 +1,151 @@
+"""Request time of a video's recommendations in alignment mode, with and without fitted versions (`?fit=length`).
+
+    .venv/bin/python bench/arrange_recommend.py [--tracks 4] [--copies 50] [--video 30] [--repeats 7] [--k 10]
+
+A throwaway database and index (a temporary SEGUE_VAR_DIR): ``--tracks`` real tracks (Debian's planetblupi and
+warzone2100 music, the last 180 s of each, as ``bench/arrange.py``) analysed for real (``recommender.analysis``:
+beats, downbeats, sections, energy, onsets; the join features kept as the analysis keeps them), each stored
+``--copies`` times with its own random shared-space vectors (the content term, not what is measured here), so the
+catalog holds tracks × copies candidates. The video (``--video`` s) has shots every 1.5–4 s, an activity curve and
+random vectors. The same GET request, through Django's test client (URL routing, query validation, the ranking,
+serialisation), alternately without and with ``&fit=length`` (the best ``FIT_CANDIDATES`` fitted, default 20), after
+one warm-up of each: median and max wall time and CPU time, and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def analysed(path: Path, excerpt: float) -> dict:
+    """The Track fields the analysis stores, for the last ``excerpt`` seconds of ``path``."""
+    from recommender.analysis import analyze, spectra
+    from recommender.arrange_features import downbeat_features, to_bytes
+    from recommender.media import ANALYSIS_SR, load_audio
+    from recommender.segments import music_segments
+
+    y = load_audio(path, sr=ANALYSIS_SR)[-int(excerpt * ANALYSIS_SR) :]
+    spec = spectra(y, ANALYSIS_SR)
+    a = analyze(y, ANALYSIS_SR, spec=spec)
+    feats = downbeat_features(None, ANALYSIS_SR, a.downbeats, power=spec.power, duration=a.duration)
+    starts = [s.start for s in a.sections]
+    return {
+        "fields": {
+            "duration": a.duration, "tempo": a.tempo, "beats": a.beats, "downbeats": a.downbeats,
+            "energy": a.energy, "energy_hop": a.energy_hop, "onset_hop": a.onset_hop,
+            "onset_envelope": a.onset_envelope.astype(np.float16).tobytes(), "join_features": to_bytes(feats),
+            "segments": [[round(s, 3), round(e, 3)] for s, e in music_segments(a.duration, a.downbeats, starts[1:])],
+        },
+        "sections": [(s.start, s.end, s.label) for s in a.sections],
+    }  # fmt: skip
+
+
+def unit(rng: np.random.Generator, n: int, dim: int = 128) -> np.ndarray:
+    v = rng.normal(size=(n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tracks", type=int, default=4)
+    ap.add_argument("--copies", type=int, default=50)
+    ap.add_argument("--video", type=float, default=30.0, help="video seconds")
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--excerpt", type=float, default=180.0)
+    args = ap.parse_args()
+
+    from bench.arrange import default_tracks
+
+    paths = default_tracks(args.tracks)
+    if not paths:
+        sys.exit("no tracks: apt-get install -y planetblupi-music-ogg warzone2100-music")
+    os.environ["SEGUE_VAR_DIR"] = tempfile.mkdtemp(prefix="segue-bench-fit-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.test import Client
+    from django.utils import timezone
+
+    from webapp.catalog.indexes import rebuild_indexes
+    from webapp.catalog.models import Section, Track, TrackState, to_bytes
+    from webapp.videos.models import Video, VideoState
+
+    call_command("migrate", verbosity=0)
+    settings.ALLOWED_HOSTS = ["*"]
+    rng = np.random.default_rng(0)
+    t = time.perf_counter()
+    catalog = [analysed(p, args.excerpt) for p in paths]
+    print(f"analysed {len(paths)} tracks in {time.perf_counter() - t:.0f} s: " + ", ".join(p.name for p in paths))
+    n = 0
+    for track in catalog:
+        for _ in range(args.copies):
+            f = track["fields"]
+            row = Track.objects.create(
+                title=f"bench {n}", file=f"bench/{n}.ogg", content_hash=f"{n:064d}", shared=True,
+                state=TrackState.READY, analysed_at=timezone.now(), xm_embedding=to_bytes(unit(rng, 1)[0]),
+                xm_segments=to_bytes(unit(rng, len(f["segments"]))), **f,
+            )  # fmt: skip
+            Section.objects.bulk_create([
+                Section(track=row, index=i, start=s, end=e, label=lab, xm_embedding=to_bytes(v))
+                for i, ((s, e, lab), v) in enumerate(zip(track["sections"], unit(rng, len(track["sections"])),
+                                                         strict=True))
+            ])  # fmt: skip
+            n += 1
+    rebuild_indexes()
+    cuts = np.cumsum(rng.uniform(1.5, 4.0, 64))
+    cuts = [0.0, *[float(c) for c in cuts if c < args.video - 1.0], args.video]
+    shots = [[round(a, 3), round(b, 3)] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    user = get_user_model().objects.create(username="bench")
+    video = Video.objects.create(
+        owner=user, title="bench", file="bench/video.mp4", state=VideoState.READY, duration=args.video, fps=25.0,
+        shots=shots, activity=[round(float(v), 3) for v in rng.normal(size=int(args.video / 0.25))],
+        activity_hop=0.25, cut_times=[s for s, _ in shots[1:]], xm_embedding=to_bytes(unit(rng, 1)[0]),
+        shot_embeddings=to_bytes(unit(rng, len(shots))), analysed_at=timezone.now(),
+    )  # fmt: skip
+    client = Client()
+    client.force_login(user)
+    base = f"/api/videos/{video.pk}/recommendations/?mode=alignment&k={args.k}"
+    urls = {"plain": base, "fit=length": base + "&fit=length"}
+    for url in urls.values():  # warm up: numba kernels, sequence caches, the index file
+        res = client.get(url)
+        assert res.status_code == 200, res.content[:300]
+    wall: dict[str, list[float]] = {k: [] for k in urls}
+    cpu: dict[str, list[float]] = {k: [] for k in urls}
+    for _ in range(args.repeats):
+        for name, url in urls.items():
+            t, c = time.perf_counter(), time.process_time()
+            res = client.get(url)
+            wall[name].append((time.perf_counter() - t) * 1000)
+            cpu[name].append((time.process_time() - c) * 1000)
+            assert res.status_code == 200
+    fitted = client.get(urls["fit=length"]).json()
+    joins = [len(r["fit"]["joins"]) for r in fitted if r.get("fit")]
+    print(f"{Track.objects.count()} candidate tracks, a {args.video:.0f}-s video with {len(shots)} shots, k={args.k}, "
+          f"{settings.ALIGNMENT_CANDIDATES} aligned, {getattr(settings, 'FIT_CANDIDATES', 20)} fitted; "
+          f"{args.repeats} requests each")  # fmt: skip
+    for name in urls:
+        print(f"  {name:10} wall median {statistics.median(wall[name]):7.0f} ms, max {max(wall[name]):7.0f} ms | CPU "
+              f"median {statistics.median(cpu[name]):7.0f} ms")  # fmt: skip
+    ratio = statistics.median(wall["fit=length"]) / statistics.median(wall["plain"])
+    cpu_ratio = statistics.median(cpu["fit=length"]) / statistics.median(cpu["plain"])
+    print(f"fit=length / plain: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU (median); fitted results: {len(joins)}, "
+          f"joins per edit {statistics.median(joins) if joins else 0:.0f} (median)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
