@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from recommender.arrange_features import DownbeatFeatures, to_bytes
 from tests.webapp.catalog.factories import TrackFactory
 from tests.webapp.videos.factories import VideoFactory
 from webapp.catalog.models import Track
@@ -12,9 +13,27 @@ pytestmark = pytest.mark.django_db
 FRAME = 1 / 25
 
 
+def with_join_features(track: Track) -> Track:
+    """The track with join features kept, as the analysis keeps them: chroma, timbre, loudness at each downbeat
+    (drawn from the track's seed, bars of one section alike), so that plans need no audio file."""
+    rng = np.random.default_rng(track.pk)
+    n = len(track.downbeats)
+    section = np.arange(n) // 8
+    chroma = np.abs(rng.normal(size=(section.max() + 1, 12)))[section] + 0.1 * np.abs(rng.normal(size=(n, 12)))
+    chroma /= np.linalg.norm(chroma, axis=1, keepdims=True)
+    timbre = rng.normal(size=(section.max() + 1, 13))[section] + 0.2 * rng.normal(size=(n, 13))
+    loud = -20.0 + 3.0 * rng.normal(size=section.max() + 1)[section]
+    feats = DownbeatFeatures(np.array(track.downbeats), track.duration, chroma, chroma, timbre, timbre, loud, loud,
+                             np.zeros(n), 1.0)  # fmt: skip
+    Track.objects.filter(pk=track.pk).update(join_features=to_bytes(feats))
+    track.refresh_from_db()
+    return track
+
+
 def test_fitted_recommendations_carry_plans_of_the_videos_length_ranked_by_the_edit(api, user):
-    ids = [TrackFactory(owner=user, seed=70 + i, duration=d, audio=True).pk for i, d in enumerate((20.0, 30.0, 45.0))]
-    TrackFactory(owner=user, seed=79, duration=10.0, audio=True)  # shorter than the video: not a candidate
+    ids = [with_join_features(TrackFactory(owner=user, seed=70 + i, duration=d)).pk
+           for i, d in enumerate((20.0, 30.0, 45.0))]  # fmt: skip
+    TrackFactory(owner=user, seed=79, duration=10.0)  # shorter than the video: not a candidate
     video = VideoFactory(owner=user, duration=13.0, cut_every=2.6)
     base = f"/api/videos/{video.pk}/recommendations/?mode=alignment&k=3"
     plain = {r["track"]["id"]: r for r in api.get(base).json()}
@@ -23,6 +42,7 @@ def test_fitted_recommendations_carry_plans_of_the_videos_length_ranked_by_the_e
     fitted = res.json()
     assert sorted(r["track"]["id"] for r in fitted) == sorted(ids) == sorted(plain)
     assert all(r.get("fit") is None for r in plain.values())
+    assert any(r["fit"]["joins"] for r in fitted) and any(r["fit"]["anchors"] for r in fitted)
     scores = [r["score"] for r in fitted]
     assert scores == sorted(scores, reverse=True)
     peak = default_peak(video)
@@ -41,6 +61,12 @@ def test_fitted_recommendations_carry_plans_of_the_videos_length_ranked_by_the_e
         for vt, mt in r["path"][:-1]:
             piece = [p for p in plan["pieces"] if p["out_start"] <= vt + 1e-6][-1]
             assert mt == pytest.approx(piece["src_start"] + vt - piece["out_start"], abs=0.3)
+    # a brief then steers the fitted results, each keeping its plan
+    steered = api.get(f"{base}&fit=length&prompt=slow&text_weight=1").json()
+    assert sorted(r["track"]["id"] for r in steered) == sorted(ids)
+    assert all(r["fit"] and r["brief"] for r in steered)
+    tempos = [r["track"]["tempo"] for r in steered]
+    assert tempos[0] == min(tempos)
 
 
 def test_fit_asks_for_the_alignment_mode(api, user):
@@ -53,7 +79,7 @@ def test_fit_asks_for_the_alignment_mode(api, user):
 
 
 def test_a_track_no_plan_fits_keeps_its_own_alignment_after_the_fitted(api, user):
-    ok = TrackFactory(owner=user, seed=81, duration=30.0, audio=True)
+    ok = with_join_features(TrackFactory(owner=user, seed=81, duration=30.0))
     unreadable = TrackFactory(owner=user, seed=82, duration=30.0)  # its file is a name only: no plan
     video = VideoFactory(owner=user, duration=12.0)
     recs = api.get(f"/api/videos/{video.pk}/recommendations/?fit=length&k=5").json()
