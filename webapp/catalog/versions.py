@@ -30,22 +30,29 @@ def max_version_seconds(track: Track) -> float:
     return round(min(MAX_FACTOR * (track.duration or 0.0), max(settings.MAX_TRACK_SECONDS, 600.0)), 2)
 
 
-def plan_for(track: Track, target: float, *, anchors=(), peak: float | None = None) -> Plan:
+def plan_for(track: Track, target: float, *, anchors=(), peak: float | None = None,
+             features: DownbeatFeatures | None = None) -> Plan:  # fmt: skip
     """The plan of ``track`` edited to ``target`` seconds, without rendering (a few ms with the join features kept
     by the analysis; a decode and an STFT, about a second for a 3-min track, for a track analysed before them).
 
     ``anchors`` [(music s, edit s)]; with none and a ``peak`` (edit seconds), the default anchor puts the track's
     strongest section change on the peak when a plan can honour it (else no anchor). Raises MediaError for an
-    unreadable file and ArrangeError for a target or anchor no plan can meet.
+    unreadable file and ArrangeError for a target or anchor no plan can meet. ``features``: the track's join
+    features when the caller has them (:func:`kept_features`).
     """
-    return _plan(join_features(track), track, target, anchors, peak)
+    return _plan(features or join_features(track), track, target, anchors, peak)
+
+
+def kept_features(track: Track) -> DownbeatFeatures | None:
+    """The join features kept on the track's row for its current analysis, or None (never decodes)."""
+    return from_bytes(track.join_features, track.downbeats, track.duration or 0.0)
 
 
 def join_features(track: Track, y: np.ndarray | None = None) -> DownbeatFeatures:
     """The track's join features: those kept by the analysis, else computed from ``y`` (mono at ANALYSIS_SR) or a
     decode of its file, and then kept on the row (unless it was analysed again meanwhile). MediaError if unreadable.
     """
-    kept = from_bytes(track.join_features, track.downbeats, track.duration or 0.0)
+    kept = kept_features(track)
     if kept is not None:
         return kept
     if y is None:

@@ -17,7 +17,7 @@ from recommender.media import MediaError
 from recommender.video import VideoInfo, probe_video
 from webapp.catalog.indexes import visible_neighbours, xm_section_index, xm_track_index
 from webapp.catalog.models import Section, Track
-from webapp.catalog.versions import plan_for
+from webapp.catalog.versions import kept_features, plan_for
 from webapp.core.jobs import create_job
 from webapp.core.uploads import check_size, on_disk
 from webapp.videos.models import Video, VideoState
@@ -180,7 +180,8 @@ def fit_to_video(video: Video, recs: list[Recommendation], *, structure: float |
     """``recs`` each edited to the video's length (the default anchor: the track's strongest change on the video's
     strongest moment), the edit's own structure aligned with the video, ranked by that score. Each result carries
     its plan; its offset is where the edit starts in the track and its path is in track seconds. A track that no
-    plan fits (no bar grid) keeps its own alignment and comes after the fitted ones."""
+    plan fits (no bar grid), or whose join features are not kept yet (analysed before they were: its first fit
+    plan or preview keeps them), keeps its own alignment and comes after the fitted ones."""
     from recommender.alignment import Weights, align, load_weights
     from recommender.arrange_sequence import fitted_sequence, source_times
 
@@ -193,9 +194,11 @@ def fit_to_video(video: Video, recs: list[Recommendation], *, structure: float |
     fitted, plans, seqs, rest = [], [], [], []
     for r in recs:
         inputs = _sequence_inputs(rows[r.track.pk], starts[r.track.pk]) if r.track.pk in rows else None
+        feats = kept_features(r.track)  # only kept ones: a decode per track would make the request take seconds
         try:
-            plan = None if inputs is None else plan_for(r.track, video.duration, peak=peak)
-        except (ArrangeError, MediaError):
+            plan = None if inputs is None or feats is None else plan_for(r.track, video.duration, peak=peak,
+                                                                          features=feats)  # fmt: skip
+        except ArrangeError:
             plan = None
         if plan is None:
             rest.append(r)

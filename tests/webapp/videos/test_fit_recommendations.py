@@ -78,10 +78,12 @@ def test_fit_asks_for_the_alignment_mode(api, user):
     assert api.get(f"{base}?fit=loop").status_code == 400
 
 
-def test_a_track_no_plan_fits_keeps_its_own_alignment_after_the_fitted(api, user):
+def test_a_track_without_kept_features_keeps_its_own_alignment_after_the_fitted(api, user):
     ok = with_join_features(TrackFactory(owner=user, seed=81, duration=30.0))
-    unreadable = TrackFactory(owner=user, seed=82, duration=30.0)  # its file is a name only: no plan
+    older = TrackFactory(owner=user, seed=82, duration=30.0)  # analysed before join features were kept
     video = VideoFactory(owner=user, duration=12.0)
     recs = api.get(f"/api/videos/{video.pk}/recommendations/?fit=length&k=5").json()
-    assert [r["track"]["id"] for r in recs] == [ok.pk, unreadable.pk]
+    assert [r["track"]["id"] for r in recs] == [ok.pk, older.pk]
     assert recs[0]["fit"] is not None and recs[1].get("fit") is None
+    older.refresh_from_db()
+    assert older.join_features is None  # the ranking never decodes a track (seconds each)
