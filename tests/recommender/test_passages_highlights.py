@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from recommender.analysis import analyze, spectra
-from recommender.highlights import highlight
+from recommender.highlights import highlight, section_entry
 from recommender.index import build
 from recommender.passages import (
     DIM,
@@ -88,6 +88,19 @@ def test_the_highlight_is_the_loud_repeated_chorus():
     start, _ = highlight(blocks, energy_loud_bridge, duration, section_starts=starts)
     assert min(abs(start - s) for s in chorus_starts) <= 1.0
     assert highlight(blocks[:20], energy[:20], 10.0) == (0.0, 10.0)  # a short track is its own highlight
+
+
+def test_the_start_moves_to_the_downbeat_where_a_louder_different_section_comes_in():
+    rng = np.random.default_rng(1)
+    t = np.arange(80) * 0.5  # 40 s of blocks and energy, 0.5 s each
+    entry = 20.0
+    blocks = np.where((t < entry)[:, None], rng.normal(0, 1, 24), rng.normal(0, 1, 24)) + rng.normal(0, 0.1, (80, 24))
+    energy = np.where(t < entry, -24.0, -14.0) + rng.normal(0, 0.5, 80)
+    downbeats = np.arange(0.0, 40.0, 2.0)  # one bar every 2 s
+    assert section_entry(blocks, energy, 17.0, downbeats) == entry
+    assert section_entry(blocks, energy, 23.5, downbeats, radius=4.0) == entry
+    assert section_entry(blocks, energy, 31.0, downbeats, radius=0.5) == 31.0  # no downbeat that close
+    assert section_entry(blocks, energy, 17.0, downbeats, radius=2.0) != entry  # out of reach
 
 
 @pytest.mark.slow
