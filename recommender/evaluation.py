@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from recommender import pace
 from recommender.alignment import MusicSequence, VideoSequence, Weights, align, music_sequence, video_sequence
 from recommender.analysis import TrackAnalysis
 
@@ -139,7 +140,13 @@ def evaluate_modes(
     results: dict[str, dict[str, float]] = {}
     sims = np.stack([q.vector for q in queries]) @ tracks.T
     ranks = [rank_of(row, q.truth) for row, q in zip(sims, queries, strict=True)]
-    results["global"] = _summary(ranks)
+    results["global (content only)"] = _summary(ranks)
+    tempos = np.array([e.analysis.tempo for e in entries])
+    ranks = []
+    for row, q in zip(sims, queries, strict=True):
+        fit = pace.pace_fit(pace.event_intervals(_events(q.sequence)), tempos)
+        ranks.append(rank_of(pace.blend(row, fit, weight=pace.WEIGHT), q.truth))
+    results["global (content + pace)"] = _summary(ranks)
     for name, (method, structure) in variants.items():
         weights = structure if isinstance(structure, Weights) else Weights.blend(structure)
         ranks, errors = [], []
@@ -153,6 +160,10 @@ def evaluate_modes(
     rand = rng.standard_normal((len(queries), len(entries)))
     results["random"] = _summary([rank_of(row, q.truth) for row, q in zip(rand, queries, strict=True)])
     return results
+
+
+def _events(video: VideoSequence) -> np.ndarray:
+    return np.r_[video.cut_times, video.accent_times]
 
 
 def format_table(results: dict[str, dict[str, float]]) -> str:

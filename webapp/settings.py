@@ -292,6 +292,8 @@ MAX_VIDEO_SECONDS = env.float("MAX_VIDEO_SECONDS", default=10 * 60)
 ALIGNMENT_METHOD = env("ALIGNMENT_METHOD", default="rigid")
 ALIGNMENT_CANDIDATES = env.int("ALIGNMENT_CANDIDATES", default=500)
 STRUCTURE_WEIGHT = env.float("STRUCTURE_WEIGHT", default=1.0)  # measured: docs/benchmarks.md
+# Global ranking and the choice of tracks worth aligning: clip vector and pace fit (recommender.pace), 0: vector only
+GLOBAL_PACE_WEIGHT = env.float("GLOBAL_PACE_WEIGHT", default=1.0)
 
 # Every training run (context models, taggers, drum critic, encoders) is seeded with this (recommender/seeding.py).
 TRAINING_SEED = env.int("SEGUE_SEED", default=0)

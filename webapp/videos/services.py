@@ -15,12 +15,13 @@ from django.db import transaction
 from recommender.arrange import ArrangeError
 from recommender.media import MediaError
 from recommender.video import VideoInfo, probe_video
-from webapp.catalog.indexes import visible_neighbours, xm_section_index, xm_track_index
+from webapp.catalog.indexes import visible_neighbours, xm_section_index
 from webapp.catalog.models import Section, Track
 from webapp.catalog.versions import kept_features, plan_for
 from webapp.core.jobs import create_job
 from webapp.core.uploads import check_size, on_disk
 from webapp.videos.models import Video, VideoState
+from webapp.videos.ranking import global_neighbours
 from webapp.videos.tasks import analyze_video, default_peak
 
 if TYPE_CHECKING:  # numba, ~90 MB: imported by the functions that rank, not by every web process
@@ -79,12 +80,11 @@ class Recommendation:
 
 
 def candidates(video: Video, tracks, *, limit: int) -> dict[int, float]:
-    """Up to ``limit`` ids of ``tracks`` worth aligning → their global similarity: the clip's nearest tracks, then
-    (to fill up) the tracks of every shot's nearest sections, at -1."""
+    """Up to ``limit`` ids of ``tracks`` worth aligning → their global score: the best tracks by clip vector and
+    pace (``ranking.global_neighbours``), then (to fill up) the tracks of every shot's nearest sections, at -1."""
     ids: dict[int, float] = {}
-    if video.vector is not None:
-        for track, score in visible_neighbours(xm_track_index(), video.vector, tracks.only("pk"), limit):
-            ids[track.pk] = score
+    for track, score in global_neighbours(video, tracks.only("pk", "tempo"), limit):
+        ids[track.pk] = score
     shot_vecs = video.shot_vectors
     if shot_vecs is not None and len(ids) < limit:
         per_shot = max(10, limit // max(1, len(shot_vecs)))
@@ -248,9 +248,7 @@ def _recommend(video: Video, tracks, *, mode: str, k: int, structure: float | No
     from recommender.alignment import Weights, align, load_weights
 
     if mode == "global":
-        if video.vector is None:
-            return []
-        found = visible_neighbours(xm_track_index(), video.vector, tracks, k)
+        found = global_neighbours(video, tracks, k)
         return [Recommendation(t, score, highlight_start(t, video.duration or 0.0)) for t, score in found]
     limit = settings.ALIGNMENT_CANDIDATES
     found = candidates(video, tracks.filter(duration__gte=video.duration), limit=limit)

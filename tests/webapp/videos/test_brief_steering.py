@@ -33,3 +33,19 @@ def test_a_short_video_starts_at_each_tracks_highlight_in_global_mode(api, user)
     long = VideoFactory(owner=user, duration=30.0)  # longer than the highlight: from the start
     recs = {r["track"]["id"]: r for r in api.get(f"/api/videos/{long.pk}/recommendations/?mode=global").json()}
     assert recs[with_highlight.pk]["offset_seconds"] == 0.0
+
+
+def test_global_mode_ranks_the_tracks_whose_beat_the_cuts_keep(api, user, settings):
+    """On a picture that says nothing about the music, the video's cuts on a 100-BPM grid find the 100-BPM track."""
+    settings.GLOBAL_PACE_WEIGHT = 1.0
+    tracks = {bpm: TrackFactory(owner=user, seed=70 + i, tempo=bpm, duration=60.0).pk
+              for i, bpm in enumerate((74.0, 87.0, 100.0, 113.0, 131.0, 152.0))}  # fmt: skip
+    beat = 60.0 / 100.0
+    cuts = [round(0.31 + beat * n, 3) for n in (3, 5, 9, 12, 13, 18, 22, 25, 30)]
+    video = VideoFactory(owner=user, duration=20.0, cut_times=cuts, accents=[])
+    recs = api.get(f"/api/videos/{video.pk}/recommendations/?mode=global&k=6").json()
+    assert recs[0]["track"]["id"] == tracks[100.0], [(r["track"]["tempo"], r["score"]) for r in recs]
+    settings.GLOBAL_PACE_WEIGHT = 0.0  # the clip vector alone, as before
+    plain = api.get(f"/api/videos/{video.pk}/recommendations/?mode=global&k=6").json()
+    assert [r["score"] for r in plain] == sorted((r["score"] for r in plain), reverse=True)
+    assert {r["track"]["id"] for r in plain} == set(tracks.values())
