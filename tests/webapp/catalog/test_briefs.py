@@ -96,3 +96,9 @@ def test_the_catalog_version_token_changes_with_writes_and_not_with_state(user):
     token = CatalogVersion.current()
     track.delete()
     assert CatalogVersion.current() != token
+
+
+def test_a_brief_over_an_empty_list_answers_empty(api, user):
+    assert tracks_for(api, "slow, sunset") == []
+    TrackFactory(title="Sunset", tempo=150.0)
+    assert tracks_for(api, "slow, sunset", tempo_max=100) == []  # every track filtered out
