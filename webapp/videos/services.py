@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +33,12 @@ MODES = ("alignment", "global")
 # About 95 KB per 3-minute track: four re-rankings' worth of candidates stay warm (≈ 190 MB at the default 500).
 SEQUENCE_CACHE = 2048
 FIT_CANDIDATES = 20  # default of settings.FIT_CANDIDATES: tracks fitted to the video by a fit=length request
+# A track fitted to a video's length (its plan and the edit's sequence, ~30 KB for a 30-s video), per process: the
+# page asks again whenever a filter changes. Keyed by the track's analysis, the length and the default anchor.
+FITTED_CACHE = 512
+_FITTED: dict[tuple, tuple | None] = {}
+_FITTED_LOCK = threading.Lock()
+_MISSING = object()
 
 
 def check_video(path: Path, name: str) -> VideoInfo:
@@ -193,19 +200,30 @@ def fit_to_video(video: Video, recs: list[Recommendation], *, structure: float |
     peak = default_peak(video)
     fitted, plans, seqs, rest = [], [], [], []
     for r in recs:
-        inputs = _sequence_inputs(rows[r.track.pk], starts[r.track.pk]) if r.track.pk in rows else None
-        feats = kept_features(r.track)  # only kept ones: a decode per track would make the request take seconds
-        try:
-            plan = None if inputs is None or feats is None else plan_for(r.track, video.duration, peak=peak,
-                                                                          features=feats)  # fmt: skip
-        except ArrangeError:
-            plan = None
-        if plan is None:
+        version = r.track.analysed_at.timestamp() if r.track.analysed_at else 0.0
+        key = (r.track.pk, version, float(video.duration), round(peak, 3))
+        entry = _FITTED.get(key, _MISSING)
+        if entry is _MISSING:
+            inputs = _sequence_inputs(rows[r.track.pk], starts[r.track.pk]) if r.track.pk in rows else None
+            feats = kept_features(r.track)  # only kept ones: a decode per track would make the request take seconds
+            if inputs is None or feats is None:  # not cached: its features may be kept by a later fit plan
+                rest.append(r)
+                continue
+            try:
+                plan = plan_for(r.track, video.duration, peak=peak, features=feats)
+                entry = (plan, fitted_sequence(plan, **inputs))
+            except ArrangeError:
+                entry = None  # no plan fits this track to this length
+            with _FITTED_LOCK:
+                _FITTED[key] = entry
+                while len(_FITTED) > FITTED_CACHE:
+                    _FITTED.pop(next(iter(_FITTED)))
+        if entry is None:
             rest.append(r)
             continue
         fitted.append(r)
-        plans.append(plan)
-        seqs.append(fitted_sequence(plan, **inputs))
+        plans.append(entry[0])
+        seqs.append(entry[1])
     weight = settings.STRUCTURE_WEIGHT if structure is None else structure
     results = align(video_seq(video), seqs, method=method or settings.ALIGNMENT_METHOD,
                     weights=Weights.blend(weight, load_weights()))  # fmt: skip
@@ -213,7 +231,7 @@ def fit_to_video(video: Video, recs: list[Recommendation], *, structure: float |
     for r, plan, res in zip(fitted, plans, results, strict=True):
         times = source_times(plan, [t for _, t in res.path])
         res.path = [(v, round(float(t), 3)) for (v, _), t in zip(res.path, times, strict=True)]
-        res.offset = round(plan.pieces[0].src_start, 4)
+        res.offset = round(plan.pieces[0].src_start, 4)  # (each result is a new Alignment; the plan is not changed)
         out.append(Recommendation(r.track, res.score, res.offset, res, r.brief, plan.to_dict(), r.score))
     out.sort(key=lambda x: -x.score)
     return out + rest

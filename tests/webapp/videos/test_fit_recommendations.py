@@ -43,6 +43,7 @@ def test_fitted_recommendations_carry_plans_of_the_videos_length_ranked_by_the_e
     assert sorted(r["track"]["id"] for r in fitted) == sorted(ids) == sorted(plain)
     assert all(r.get("fit") is None for r in plain.values())
     assert any(r["fit"]["joins"] for r in fitted) and any(r["fit"]["anchors"] for r in fitted)
+    assert api.get(f"{base}&fit=length").json() == fitted  # again, from the fitted edits kept by the process
     scores = [r["score"] for r in fitted]
     assert scores == sorted(scores, reverse=True)
     peak = default_peak(video)
