@@ -33,9 +33,10 @@ MODES = ("alignment", "global")
 # About 95 KB per 3-minute track: four re-rankings' worth of candidates stay warm (≈ 190 MB at the default 500).
 SEQUENCE_CACHE = 2048
 FIT_CANDIDATES = 20  # default of settings.FIT_CANDIDATES: tracks fitted to the video by a fit=length request
-# A track fitted to a video's length (its plan and the edit's sequence, ~30 KB for a 30-s video), per process: the
-# page asks again whenever a filter changes. Keyed by the track's analysis, the length and the default anchor.
-FITTED_CACHE = 512
+# Tracks fitted to a video's length (plan + the edit's sequence, about 0.6 KB per second of edit), kept per process:
+# the page asks again whenever a filter changes. Keyed by the track's analysis, the length and the default anchor;
+# the oldest go beyond this many seconds of edits in all (≈ 20 MB: 1,200 edits of 30 s, or 60 of 10 min).
+FITTED_SECONDS = 36_000.0
 _FITTED: dict[tuple, tuple | None] = {}
 _FITTED_LOCK = threading.Lock()
 _MISSING = object()
@@ -216,7 +217,7 @@ def fit_to_video(video: Video, recs: list[Recommendation], *, structure: float |
                 entry = None  # no plan fits this track to this length
             with _FITTED_LOCK:
                 _FITTED[key] = entry
-                while len(_FITTED) > FITTED_CACHE:
+                while sum(k[2] for k in _FITTED) > FITTED_SECONDS and len(_FITTED) > 1:
                     _FITTED.pop(next(iter(_FITTED)))
         if entry is None:
             rest.append(r)

@@ -7,6 +7,7 @@ from recommender.arrange_features import DownbeatFeatures, to_bytes
 from tests.webapp.catalog.factories import TrackFactory
 from tests.webapp.videos.factories import VideoFactory
 from webapp.catalog.models import Track
+from webapp.videos import services
 from webapp.videos.tasks import default_peak
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +89,14 @@ def test_a_track_without_kept_features_keeps_its_own_alignment_after_the_fitted(
     assert recs[0]["fit"] is not None and recs[1].get("fit") is None
     older.refresh_from_db()
     assert older.join_features is None  # the ranking never decodes a track (seconds each)
+
+
+def test_the_process_keeps_fitted_edits_up_to_a_budget_of_seconds(api, user, monkeypatch):
+    monkeypatch.setattr(services, "FITTED_SECONDS", 30.0)
+    monkeypatch.setattr(services, "_FITTED", {})
+    ids = [with_join_features(TrackFactory(owner=user, seed=90 + i, duration=30.0)).pk for i in range(3)]
+    video = VideoFactory(owner=user, duration=12.0)
+    recs = api.get(f"/api/videos/{video.pk}/recommendations/?fit=length&k=3").json()
+    assert sorted(r["track"]["id"] for r in recs) == sorted(ids) and all(r["fit"] for r in recs)
+    kept = list(services._FITTED)
+    assert len(kept) == 2 and {k[2] for k in kept} == {12.0}  # 2 edits of 12 s fit in 30 s; the oldest went
