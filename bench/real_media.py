@@ -171,6 +171,30 @@ def variants() -> dict:
     }
 
 
+def pooled(entries: list[ev.Entry], queries: list[ev.Query], pool: int) -> dict[str, dict[str, float]]:
+    """Default alignment over only the ``pool`` best tracks of global ranking, as the app aligns
+    ``ALIGNMENT_CANDIDATES`` of a larger catalog: by the clip vector alone, and by clip vector + pace."""
+    from recommender import pace
+    from recommender.alignment import Weights, align, load_weights
+
+    weights = Weights.blend(1.0, load_weights())
+    vectors = np.stack([e.vector for e in entries])
+    tempos = np.array([e.analysis.tempo for e in entries])
+    seqs = [e.sequence for e in entries]
+    ranks: dict[str, list[float]] = {"content": [], "content+pace": []}
+    for q in queries:
+        content = vectors @ q.vector
+        fit = pace.pace_fit(pace.event_intervals(np.r_[q.sequence.cut_times, q.sequence.accent_times]), tempos)
+        aligned = np.array([a.score for a in align(q.sequence, seqs, weights=weights, paths=0)])
+        firsts = {"content": content, "content+pace": pace.blend(content, fit, weight=pace.WEIGHT)}
+        for name, first in firsts.items():
+            kept = np.argsort(-first, kind="stable")[:pool]
+            scores = np.full(len(entries), -np.inf)
+            scores[kept] = aligned[kept]
+            ranks[name].append(ev.rank_of(scores, q.truth))
+    return {f"align top {pool}, {k}": ev._summary(r) for k, r in ranks.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--queries", type=int, default=60, help="videos per query set")
@@ -178,6 +202,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/segue-real-media"))
     parser.add_argument("--sets", default="A,B,C")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pool", type=int, default=50, help="also align only the global top N (0: skip)")
     args = parser.parse_args()
     from recommender.models.crossmodal import load
 
@@ -189,6 +214,8 @@ def main() -> None:
         queries = load_queries(videos, entries, model, args.cache)
         t0 = time.perf_counter()
         results = ev.evaluate_modes(entries, queries, variants=variants(), seed=args.seed)
+        if args.pool:
+            results.update(pooled(entries, queries, args.pool))
         print(f"\nset {family}: {len(queries)} videos, {len(entries)} tracks ({time.perf_counter() - t0:.1f} s)")
         print(ev.format_table(results))
 
