@@ -294,6 +294,7 @@ ALIGNMENT_CANDIDATES = env.int("ALIGNMENT_CANDIDATES", default=500)
 STRUCTURE_WEIGHT = env.float("STRUCTURE_WEIGHT", default=1.0)  # measured: docs/benchmarks.md
 # Global ranking and the choice of tracks worth aligning: clip vector and pace fit (recommender.pace), 0: vector only
 GLOBAL_PACE_WEIGHT = env.float("GLOBAL_PACE_WEIGHT", default=1.0)
+FIT_CANDIDATES = env.int("FIT_CANDIDATES", default=20)  # tracks fitted to the video's length by ?fit=length
 
 # Every training run (context models, taggers, drum critic, encoders) is seeded with this (recommender/seeding.py).
 TRAINING_SEED = env.int("SEGUE_SEED", default=0)
