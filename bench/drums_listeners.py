@@ -1,10 +1,13 @@
 """Drum studio benchmark: listeners who judge the audio, Segue's learner against a DeepDrummer-style baseline.
 
-    .venv/bin/python bench/drums_listeners.py [--seeds 3] [--ratings 40] [--tastes 36] [--workers 2] [--quick]
+    .venv/bin/python bench/drums_listeners.py [--seeds 3] [--ratings 40] [--tastes 36] [--taste-seed 0]
+                                              [--heldout 12] [--workers 2] [--quick]
 
 Tastes (recommender/drums/listeners.py): four hand-written tastes on what is heard (``hand``), ``--tastes`` drawn
 from a rule family over the same audio features (``rhythm``, ``texture``, ``sound``; kept when their base rate
-under the prior is 1–30 %), and the first benchmark's four tastes on the pattern grid (``grid``). An audio
+under the prior is 1–30 %; ``--taste-seed`` draws them), and the first benchmark's four tastes on the pattern grid
+(``grid``). ``--heldout N`` adds N tastes drawn with another seed (``--taste-seed`` + 1), family ``held-out ...``:
+the learner was developed on the first draw only, so these say whether it generalises over the rule family. An audio
 listener gets only the loop rendered at 44.1 kHz (the WAV the API serves) and the tempo, and flips its answer with
 ``--noise`` probability. Learners, each in the same run on the same listeners and seeds:
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -93,6 +97,8 @@ def main() -> None:
     parser.add_argument("--ratings", type=int, default=40)
     parser.add_argument("--noise", type=float, default=0.1)
     parser.add_argument("--tastes", type=int, default=36, help="random tastes drawn from the rule family")
+    parser.add_argument("--taste-seed", type=int, default=0, help="seed of the drawn tastes")
+    parser.add_argument("--heldout", type=int, default=0, help="tastes drawn with --taste-seed + 1, reported apart")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--learners", default="bayes,deepdrummer,ensemble")
     parser.add_argument("--quick", action="store_true", help="12 random tastes, 3 seeds")
@@ -103,9 +109,12 @@ def main() -> None:
     kit = synth_kit(SR)
     prior = sample_prior(2000, np.random.default_rng(2024))
     scalars = prior_scalars([hear(render(p, kit, tempo=TEMPO), SR, TEMPO) for p in prior])
-    drawn = random_tastes(args.tastes, scalars, np.random.default_rng(0))
+    drawn = random_tastes(args.tastes, scalars, np.random.default_rng(args.taste_seed))
     tastes = [("audio", t.name, t.family, t, float(t.likes_scalars(scalars).mean())) for t in AUDIO_TASTES.values()]
     tastes += [("audio", t.name, t.family, t, float(t.likes_scalars(scalars).mean())) for t in drawn]
+    heldout = random_tastes(args.heldout, scalars, np.random.default_rng(args.taste_seed + 1)) if args.heldout else []
+    heldout = [replace(t, name=t.name.replace("drawn", "heldout"), family=f"held-out {t.family}") for t in heldout]
+    tastes += [("heldout", t.name, t.family, t, float(t.likes_scalars(scalars).mean())) for t in heldout]
     tastes += [("grid", n, "grid", f, float(np.mean([f(p) for p in prior]))) for n, f in TASTES.items()]
     learners = args.learners.split(",")
     jobs = [
@@ -146,17 +155,18 @@ def report(tastes, learners, results, latency, args, seconds: float) -> None:
             last[lr][name] = end
             row += f"{first:>17.2f}{end:>8.2f}"
         print(row + (f"   {taste}" if family != "grid" else ""))
-    audio = [(name, family, rate) for kind, name, family, _, rate in tastes if kind == "audio"]
-    for lr in learners:
-        shares = np.array([last[lr][name] for name, _, _ in audio if name in last[lr]])
-        if not len(shares):
-            continue
-        common = np.array([last[lr][name] for name, _, rate in audio if rate >= 0.02 and name in last[lr]])
-        print(
-            f"{lr}: audio tastes, liked share in the last 10: mean {shares.mean():.2f}, quartiles "
-            f"{np.percentile(shares, 25):.2f}/{np.median(shares):.2f}/{np.percentile(shares, 75):.2f}, min "
-            f"{shares.min():.2f}; base rate >= 2 %: {np.mean(common >= 0.8 - 1e-9):.0%} of {len(common)} reach 0.8"
-        )
+    for group, label in (("audio", "audio tastes"), ("heldout", "held-out audio tastes")):
+        audio = [(name, family, rate) for kind, name, family, _, rate in tastes if kind == group]
+        for lr in learners:
+            shares = np.array([last[lr][name] for name, _, _ in audio if name in last[lr]])
+            if not len(shares):
+                continue
+            common = np.array([last[lr][name] for name, _, rate in audio if rate >= 0.02 and name in last[lr]])
+            print(
+                f"{lr}: {label}, liked share in the last 10: mean {shares.mean():.2f}, quartiles "
+                f"{np.percentile(shares, 25):.2f}/{np.median(shares):.2f}/{np.percentile(shares, 75):.2f}, min "
+                f"{shares.min():.2f}; base rate >= 2 %: {np.mean(common >= 0.8 - 1e-9):.0%} of {len(common)} reach 0.8"
+            )
     families = sorted({family for _, _, family, _, _ in tastes})
     print("mean liked share in the last 10 per family: " + ", ".join(families))
     for lr in learners:

@@ -10,7 +10,10 @@ intervals from its (swung) onset: the attack (first 1/8), the body (next 3/8) an
 
 Features per loop (all from those powers, plus the pattern grid): onset strength per band and step
 (attack level minus the end of the previous step, in dB), a soft "heard" flag of it, attack levels, per-band soft onset
-counts, syncopation, per-band loudness, brightness and sustain.
+counts, syncopation, per-band loudness, brightness and sustain, and per-band soft onset counts at each level of the
+4/4 metre (downbeat, beat 3, the backbeats 2 and 4, all quarters, off-beat 8ths, odd 16ths, everything off the
+quarters): a listener hears "the low end hits every beat" or "the hats sit on the off-beats" as one thing, whichever
+step a single hit is on, so one rating of a loop that drops a hat teaches the critic about every off-beat.
 """
 
 from __future__ import annotations
@@ -28,6 +31,16 @@ from recommender.drums.render import loop_seconds, step_times
 N_BANDS = len(BANDS_HZ)
 PARTS = 3  # intervals per step: attack, body, end
 EPS = 1e-7
+# Steps (within a bar of 16) of each metrical level; a loop of more steps repeats them every bar.
+METRE: dict[str, tuple[int, ...]] = {
+    "downbeat": (0,),
+    "beat3": (8,),
+    "backbeat": (4, 12),
+    "quarters": (0, 4, 8, 12),
+    "offbeat8": (2, 6, 10, 14),
+    "odd16": tuple(range(1, 16, 2)),
+    "off_quarters": tuple(s for s in range(16) if s % 4),
+}
 
 
 def _band_power(x: np.ndarray, sr: int) -> np.ndarray:
@@ -77,8 +90,27 @@ def band_levels(patterns: np.ndarray, atoms: np.ndarray) -> np.ndarray:
     return 10 * np.log10(np.maximum(power, 0) + EPS).reshape(n, atoms.shape[2], atoms.shape[3])
 
 
+def metre_masks(n_steps: int) -> np.ndarray:
+    """``(len(METRE), n_steps)`` float32: which steps belong to each metrical level."""
+    steps = np.arange(n_steps) % 16
+    return np.stack([np.isin(steps, list(v)) for v in METRE.values()]).astype(np.float32)
+
+
+def feature_groups(n_steps: int) -> list[str]:
+    """The group of each column of :func:`hearing_features`: onset, heard, attack, summary, metre."""
+    g = N_BANDS * n_steps
+    return (
+        ["onset"] * g
+        + ["heard"] * g
+        + ["attack"] * g
+        + ["summary"] * (3 * N_BANDS + 2)
+        + ["metre"] * (N_BANDS * len(METRE))
+    )
+
+
 def hearing_features(patterns: np.ndarray, atoms: np.ndarray) -> np.ndarray:
-    """What the critic hears, ``(n, 3 * N_BANDS * S + 3 * N_BANDS + 2)`` float32 (see the module docstring)."""
+    """What the critic hears, ``(n, 3 * N_BANDS * S + 3 * N_BANDS + 2 + N_BANDS * len(METRE))`` float32 (see the
+    module docstring; :func:`feature_groups` names the columns' groups)."""
     n, _, n_steps = patterns.shape
     levels = band_levels(patterns, atoms)
     attack, tail = levels[:, :, 0::PARTS], levels[:, :, PARTS - 1 :: PARTS]
@@ -93,6 +125,7 @@ def hearing_features(patterns: np.ndarray, atoms: np.ndarray) -> np.ndarray:
     loudness = 10 * np.log10(power.mean(axis=2) + EPS)  # (n, bands)
     brightness = loudness[:, 2] - 10 * np.log10(power.sum(axis=1).mean(axis=1) + EPS)
     sustain = (tail - attack).mean(axis=2)  # (n, bands): how much still rings in the second half of a step
+    metre = heard @ metre_masks(n_steps).T  # (n, bands, levels): soft onset counts per band and metrical level
     return np.concatenate(
         [
             onset.reshape(n, -1) / 10,
@@ -103,6 +136,7 @@ def hearing_features(patterns: np.ndarray, atoms: np.ndarray) -> np.ndarray:
             loudness / 10,
             brightness[:, None] / 10,
             sustain / 10,
+            metre.reshape(n, -1) / 2,
         ],
         axis=1,
     ).astype(np.float32)

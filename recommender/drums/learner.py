@@ -1,15 +1,19 @@
 """Choosing the next loop: a calibrated critic on what the loop sounds like, Thompson sampling, local search.
 
 The rule, each step (``LearnerConfig(model="bayes")``, the default):
-1. Pool: ``pool_size`` candidates, from the prior and (once something is liked) mutations and crossovers of the
-   liked loops; each candidate carries one of the session's kits (the kit's sound is part of the taste).
-2. Critic: Bayesian logistic regression (:mod:`recommender.drums.bayes`) on what a listener hears — band-wise
-   onsets on the 16th grid, attack levels, density, syncopation, loudness, brightness, sustain
-   (:mod:`recommender.drums.bands`) — beside the pattern grid. Its posterior is calibrated from a few labels.
-3. Thompson sampling: one weight vector is drawn from the posterior and scores the pool; a short local search
-   mutates its best candidates and keeps improvements (searching around what is liked where the draw says so,
-   and exploring where the posterior is wide, because there the draws disagree).
-4. Candidates within ``min_distance`` hits of one of the last ``recent`` proposals are excluded.
+1. Critic: Bayesian logistic regression (:mod:`recommender.drums.bayes`) on what a listener hears — band-wise
+   onsets on the 16th grid, their counts per metrical level, attack levels, density, syncopation, loudness,
+   brightness, sustain (:mod:`recommender.drums.ears`) — beside the pattern grid, with answers expected to be
+   slips at rate ``flip``. Its posterior is calibrated from a few labels.
+2. Credit: a liked loop is searched around while it stays credible (``credit``); until one is, the learner
+   explores: the prior loop that sounds least like anything played so far.
+3. Pool: ``pool_size`` candidates, from the prior and mutations and crossovers of the credibly liked loops;
+   each candidate carries one of the session's kits (the kit's sound is part of the taste).
+4. Choice: one weight vector is drawn from the posterior at a temperature that falls from ``temperature`` to
+   ``final_temperature`` over ``horizon`` ratings (Thompson sampling early, the posterior mean late), while the
+   share of variations in the pool rises to ``final_exploit_share``. A local search edits the best variations
+   under that draw, staying within ``trust_radius`` hits of a liked loop, and the best candidate is played.
+5. Candidates within ``min_distance`` hits of one of the last ``recent`` proposals are excluded.
 
 ``model="ensemble"`` is the studio's first learner (an ensemble of small networks on the log-mel, retrained at
 every rating, Thompson sampling over members); the benchmark compares the two.
@@ -19,15 +23,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
 
-from recommender.drums import bands, features
+from recommender.drums import features
 from recommender.drums.bayes import BayesLogistic
 from recommender.drums.critic import CriticConfig, EnsembleCritic
+from recommender.drums.ears import ears_for
 from recommender.drums.kit import Kit, synth_kit
 from recommender.drums.patterns import crossover, hamming, mutate, sample_prior
 
@@ -47,8 +51,16 @@ class LearnerConfig:
     mutation_rate: tuple[float, float] = (0.003, 0.03)  # first learner: per cell, ~0.4 to 4 toggled cells of 144
     max_edits: int = 3  # a variation adds or removes 1 to max_edits hits
     kit_switch: float = 0.1  # chance that a variation of a liked loop is played on another of the session's kits
-    search_rounds: int = 0  # local search: rounds of editing the best variations under the drawn critic (off:
-    # climbing a draw from few ratings drifted away from what was liked, docs/benchmarks.md)
+    search_rounds: int = 2  # local search: rounds of editing the best variations under the drawn critic
+    trust_radius: int = 6  # hits: the local search stays this close to a credibly liked loop (unbounded, climbing
+    # a draw from few ratings drifted away from what was liked, docs/benchmarks.md)
+    horizon: int = 30  # ratings over which the schedule moves from exploring to exploiting
+    final_temperature: float = 0.0  # Thompson temperature after ``horizon`` ratings (0: the posterior mean)
+    final_exploit_share: float = 0.9  # share of the pool that varies liked loops after ``horizon`` ratings
+    credit: str = "both"  # "neighbourhood": the like-rate around a liked loop; "posterior": the critic's P(like) for
+    # it; "both": the lower of the two
+    credit_prior: tuple[float, float] = (1.0, 2.0)  # likes and dislikes of prior weight in a neighbourhood
+    group_shares: dict[str, float] = field(default_factory=dict)  # prior variance per feature group (default 1)
     explore_pool: int = 3  # before the first like: the farthest of this many prior draws
     flip: float = 0.1  # the critic expects this share of answers to be slips
     neighbourhood: int = 6  # hits: ratings this close to a liked loop say whether searching around it pays
@@ -78,78 +90,6 @@ def featurize(patterns: np.ndarray, atom_bank: np.ndarray) -> np.ndarray:
     """The first learner's critic input: log-mel beside the velocity grid, ``(n, N_MELS*frames + I*S)``."""
     mel = features.log_mel(patterns, atom_bank).reshape(len(patterns), -1)
     return np.concatenate([mel, patterns.reshape(len(patterns), -1)], axis=1).astype(np.float32)
-
-
-class Ears:
-    """The Bayesian critic's features for loops on any of a session's kits at one tempo and swing.
-
-    ``__call__(patterns (n, I, S), kit_idx (n,))`` → ``(n, d)``: the linear features (what is heard, the grid,
-    the kit), standardised on a fixed sample of the prior, then random Fourier features of an RBF kernel on
-    what is heard (so that the critic can also be a smooth, local function: a Thompson draw of that part is
-    high at random places, which explores the prior rather than its extremes). ``groups`` names each column's
-    group, so that each group gets its share of the prior variance.
-    """
-
-    def __init__(
-        self, kits: Sequence[Kit], n_steps: int, tempo: float, swing: float, *, rbf_features: int, rbf_scale: float
-    ) -> None:
-        self.banks = [bands.band_atoms(k, n_steps=n_steps, tempo=tempo, swing=swing) for k in kits]
-        ref = sample_prior(256, np.random.default_rng(12345), steps=n_steps)
-        ref_kits = np.arange(len(ref)) % len(kits)
-        raw = self.raw(ref, ref_kits)
-        self.mean, self.scale = raw.mean(0), raw.std(0) + 1e-3
-        if len(kits) > 1:
-            self.scale[-len(kits) :] = 1.0
-        g = n_steps * bands.N_BANDS
-        n_summary = raw.shape[1] - 3 * g - self.n_grid - self.n_kit
-        groups = ["onset"] * g + ["heard"] * g + ["attack"] * g + ["summary"] * n_summary
-        groups += ["grid"] * self.n_grid + ["kit"] * self.n_kit
-        self.smooth = np.flatnonzero(np.isin(groups, ["heard", "summary", "kit"]))
-        z = ((raw - self.mean) / self.scale)[:, self.smooth]
-        dist = np.sqrt(((z[:128, None, :] - z[None, 128:, :]) ** 2).sum(-1))
-        rng = np.random.default_rng(777)
-        self.rff_w = rng.standard_normal((len(self.smooth), rbf_features)) / (rbf_scale * np.median(dist))
-        self.rff_b = rng.uniform(0, 2 * np.pi, rbf_features)
-        self.groups = np.array(groups + ["rbf"] * rbf_features)
-
-    @property
-    def n_grid(self) -> int:
-        return int(np.prod(self.banks[0].shape[:2]))
-
-    @property
-    def n_kit(self) -> int:
-        return len(self.banks) if len(self.banks) > 1 else 0
-
-    def raw(self, patterns: np.ndarray, kit_idx: np.ndarray) -> np.ndarray:
-        out = None
-        for k, bank in enumerate(self.banks):
-            sel = kit_idx == k
-            if sel.any():
-                f = bands.hearing_features(patterns[sel], bank)
-                out = np.empty((len(patterns), f.shape[1]), np.float32) if out is None else out
-                out[sel] = f
-        parts = [out, (patterns > 0).reshape(len(patterns), -1).astype(np.float32)]
-        if self.n_kit:
-            parts.append(np.eye(self.n_kit, dtype=np.float32)[kit_idx])
-        return np.concatenate(parts, axis=1)
-
-    def __call__(self, patterns: np.ndarray, kit_idx: np.ndarray) -> np.ndarray:
-        z = (self.raw(patterns, kit_idx) - self.mean) / self.scale
-        rff = np.sqrt(2.0 / self.rff_b.size) * np.cos(z[:, self.smooth] @ self.rff_w + self.rff_b)
-        return np.concatenate([z, rff], axis=1).astype(np.float32)
-
-    def prior_var(self, linear: float, smooth: float) -> np.ndarray:
-        """Per-column prior variance: ``linear`` shared equally among the linear groups, then among each group's
-        columns; ``smooth`` for the RBF part (its random features are scaled so that this is its variance)."""
-        names, counts = np.unique(self.groups[self.groups != "rbf"], return_counts=True)
-        per = dict(zip(names, linear / len(names) / counts, strict=True))
-        per["rbf"] = smooth
-        return np.array([per[g] for g in self.groups])
-
-
-@lru_cache(maxsize=16)
-def _ears(kits: tuple[Kit, ...], n_steps: int, tempo: float, swing: float, rbf_features: int, rbf_scale: float) -> Ears:
-    return Ears(kits, n_steps, tempo, swing, rbf_features=rbf_features, rbf_scale=rbf_scale)
 
 
 def edit(patterns: np.ndarray, rng: np.random.Generator, n_edits: np.ndarray | int = 1) -> np.ndarray:
@@ -252,17 +192,22 @@ def propose(
     return _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n_steps, cfg, t0)
 
 
+def _schedule(cfg: LearnerConfig, n_rated: int) -> tuple[float, float]:
+    """Thompson temperature and exploit share after ``n_rated`` ratings: explore early, exploit late."""
+    progress = min(1.0, n_rated / cfg.horizon) if cfg.horizon > 0 else 1.0
+    temperature = cfg.temperature + (cfg.final_temperature - cfg.temperature) * progress
+    return temperature, cfg.exploit_share + (cfg.final_exploit_share - cfg.exploit_share) * progress
+
+
 def _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n_steps, cfg, t0) -> Proposal:
-    ears = _ears(tuple(kits), n_steps, round(float(tempo), 2), round(float(swing), 3), cfg.rbf_features, cfg.rbf_scale)
+    key = (round(float(tempo), 2), round(float(swing), 3), cfg.rbf_features, cfg.rbf_scale)
+    ears = ears_for(tuple(kits), n_steps, *key)
     x_rated = ears(rated, rated_kits)
-    critic = BayesLogistic(ears.prior_var(cfg.prior_var, cfg.rbf_var), bias_mean=cfg.bias_mean, flip=cfg.flip)
+    prior_var = ears.prior_var(cfg.prior_var, cfg.rbf_var, cfg.group_shares)
+    critic = BayesLogistic(prior_var, bias_mean=cfg.bias_mean, flip=cfg.flip)
     critic.fit(x_rated, labels)
-    # How credible each liked loop is as a place to search: the like-rate of the ratings around it (within
-    # ``neighbourhood`` hits), with one like and one dislike of prior weight. A like given by mistake stops being
-    # searched around once the loops played near it are disliked; the learner then explores again.
     liked = labels > 0.5
-    near = hamming(rated[liked], rated) <= cfg.neighbourhood if liked.any() else np.zeros((0, len(rated)), bool)
-    credit = ((near * labels[None, :]).sum(1) + 1) / (near.sum(1) + 2)
+    credit = _credit(critic, x_rated, rated, labels, cfg)
     if not (credit >= cfg.min_credit).any():
         # Nothing (credibly) liked yet: dislikes say where the taste is not, not where it is. Play the prior loop
         # that sounds least like anything played so far (the farthest of a few prior draws).
@@ -275,22 +220,44 @@ def _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n
             dist[hamming(pool, recent[-cfg.recent :]).min(axis=1) < cfg.min_distance] = -1.0
         return _proposal(critic, pool, pool_kits, x_pool, int(np.argmax(dist)), "prior", rng, t0)
     keep = credit >= cfg.min_credit
+    temperature, exploit = _schedule(cfg, len(rated))
+    parents, parent_kits = rated[liked][keep], rated_kits[liked][keep]
     pool, is_var, pool_kits = candidate_pool(
-        rated[liked][keep], rng, cfg, n_steps, rated_kits[liked][keep], len(kits), parent_weights=credit[keep]
+        parents, rng, replace(cfg, exploit_share=exploit), n_steps, parent_kits, len(kits), parent_weights=credit[keep]
     )
     if len(recent):
         far = hamming(pool, recent[-cfg.recent :]).min(axis=1) >= cfg.min_distance
         if far.any():
             pool, is_var, pool_kits = pool[far], is_var[far], pool_kits[far]
     theta = critic.sample(rng)
-    theta = critic.mean + cfg.temperature * (theta - critic.mean)  # tempered Thompson sampling
+    theta = critic.mean + temperature * (theta - critic.mean)  # tempered Thompson sampling
     source = np.where(is_var, "variation", "prior").astype(object)
     x_pool = ears(pool, pool_kits)
     scores = BayesLogistic.score(x_pool, theta)[0]
     pool, pool_kits, x_pool, scores, source = _local_search(
-        pool, pool_kits, x_pool, scores, source, theta, ears, recent, rng, cfg
+        pool, pool_kits, x_pool, scores, source, theta, ears, recent, parents, rng, cfg
     )
     return _proposal(critic, pool, pool_kits, x_pool, int(np.argmax(scores)), str(source[np.argmax(scores)]), rng, t0)
+
+
+def _credit(critic: BayesLogistic, x_rated, rated, labels, cfg: LearnerConfig) -> np.ndarray:
+    """How credible each liked loop is as a place to search, ``(n_liked,)``.
+
+    ``neighbourhood``: the like-rate of the ratings within ``neighbourhood`` hits of it, with one like and one
+    dislike of prior weight; ``posterior``: the critic's P(like) for it, which has weighed that like against the
+    dislikes of similar-sounding loops (a like given by mistake stops being searched around once the loops played
+    near it are disliked; a true like keeps its credit when a variation is disliked for what the edit changed).
+    """
+    liked = labels > 0.5
+    if not liked.any():
+        return np.zeros(0)
+    posterior = critic.predict(x_rated[liked])[0]
+    if cfg.credit == "posterior":
+        return posterior
+    near = hamming(rated[liked], rated) <= cfg.neighbourhood
+    a, b = cfg.credit_prior
+    rate = ((near * labels[None, :]).sum(1) + a) / (near.sum(1) + a + b)
+    return np.minimum(rate, posterior) if cfg.credit == "both" else rate
 
 
 def _proposal(critic, pool, pool_kits, x_pool, i, source, rng, t0) -> Proposal:
@@ -299,17 +266,19 @@ def _proposal(critic, pool, pool_kits, x_pool, i, source, rng, t0) -> Proposal:
     return Proposal(pool[i], float(p_like[0]), float(spread.std()), source, time.perf_counter() - t0, int(pool_kits[i]))
 
 
-def _local_search(pool, pool_kits, x_pool, scores, source, theta, ears, recent, rng, cfg):
-    """Mutate the drawn critic's best candidates and add the children to the pool, ``search_rounds`` times."""
+def _local_search(pool, pool_kits, x_pool, scores, source, theta, ears, recent, anchors, rng, cfg):
+    """Edit the drawn critic's best variations and add the children to the pool, ``search_rounds`` times; the
+    children stay within ``trust_radius`` hits of one of the ``anchors`` (the credibly liked loops)."""
     for _ in range(cfg.search_rounds):
         near = np.flatnonzero(source != "prior")  # around what was liked, not the prior's extremes
         top = near[np.argsort(scores[near])[-cfg.search_parents :]]
         parents = np.repeat(top, cfg.search_children)
         children = edit(pool[parents], rng, rng.integers(1, cfg.max_edits + 1, size=len(parents)))
         kids_kits = pool_kits[parents]
+        ok = hamming(children, anchors).min(axis=1) <= cfg.trust_radius
         if len(recent):
-            far = hamming(children, recent[-cfg.recent :]).min(axis=1) >= cfg.min_distance
-            children, kids_kits = children[far], kids_kits[far]
+            ok &= hamming(children, recent[-cfg.recent :]).min(axis=1) >= cfg.min_distance
+        children, kids_kits = children[ok], kids_kits[ok]
         if not len(children):
             break
         x_kids = ears(children, kids_kits)

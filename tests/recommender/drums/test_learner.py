@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from recommender.drums.bayes import BayesLogistic
+from recommender.drums.ears import ears_for
 from recommender.drums.hearing import hear
 from recommender.drums.kit import synth_kit
-from recommender.drums.learner import LearnerConfig, _ears, configure_torch, propose
+from recommender.drums.learner import LearnerConfig, configure_torch, propose
 from recommender.drums.listeners import AUDIO_TASTES, TASTES, AudioListener, Listener, base_rate
 from recommender.drums.patterns import N_INSTRUMENTS, sample_prior
 from recommender.drums.render import render
@@ -103,7 +104,7 @@ def test_critic_rates_a_held_out_liked_loop_above_a_disliked_one(seed):
     liked = np.array([AUDIO_TASTES["house_groove"].likes(hear(render(p, kit), 44100, 120.0)) for p in loops])
     pos, neg = rng.permutation(np.flatnonzero(liked)), rng.permutation(np.flatnonzero(~liked))
     train = np.concatenate([pos[:8], neg[:32]])
-    ears = _ears((synth_kit(16000),), 16, 120.0, 0.0, LearnerConfig().rbf_features, LearnerConfig().rbf_scale)
+    ears = ears_for((synth_kit(16000),), 16, 120.0, 0.0, LearnerConfig().rbf_features, LearnerConfig().rbf_scale)
     critic = BayesLogistic(ears.prior_var(LearnerConfig().prior_var, LearnerConfig().rbf_var), bias_mean=-1.5)
     critic.fit(ears(loops[train], np.zeros(len(train), int)), liked[train].astype(float))
     p_pos = critic.predict(ears(loops[pos[8:]], np.zeros(len(pos) - 8, int)))[0]

@@ -1,0 +1,93 @@
+"""The Bayesian critic's ears: features of loops on a session's kits, from what a listener would hear.
+
+Linear features (band-wise onsets on the 16th grid, their counts per metrical level, loudness, brightness,
+sustain — :mod:`recommender.drums.bands` — beside the pattern grid and the kit), standardised on a fixed sample of
+the prior, then random Fourier features of an RBF kernel on what is heard. Each column belongs to a group, and the
+prior variance of the critic's weights is shared out per group (:meth:`Ears.prior_var`).
+Shapes: patterns ``(n, I, S)``, kit indices ``(n,)`` → features ``(n, d)`` float32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from recommender.drums import bands
+from recommender.drums.kit import Kit
+from recommender.drums.patterns import sample_prior
+
+
+class Ears:
+    """The Bayesian critic's features for loops on any of a session's kits at one tempo and swing.
+
+    ``__call__(patterns (n, I, S), kit_idx (n,))`` → ``(n, d)``: the linear features (what is heard, the grid,
+    the kit), standardised on a fixed sample of the prior, then random Fourier features of an RBF kernel on
+    what is heard (so that the critic can also be a smooth, local function: a Thompson draw of that part is
+    high at random places, which explores the prior rather than its extremes). ``groups`` names each column's
+    group, so that each group gets its share of the prior variance.
+    """
+
+    def __init__(
+        self, kits: Sequence[Kit], n_steps: int, tempo: float, swing: float, *, rbf_features: int, rbf_scale: float
+    ) -> None:
+        self.banks = [bands.band_atoms(k, n_steps=n_steps, tempo=tempo, swing=swing) for k in kits]
+        ref = sample_prior(256, np.random.default_rng(12345), steps=n_steps)
+        ref_kits = np.arange(len(ref)) % len(kits)
+        raw = self.raw(ref, ref_kits)
+        self.mean, self.scale = raw.mean(0), raw.std(0) + 1e-3
+        if len(kits) > 1:
+            self.scale[-len(kits) :] = 1.0
+        groups = bands.feature_groups(n_steps) + ["grid"] * self.n_grid + ["kit"] * self.n_kit
+        self.smooth = np.flatnonzero(np.isin(groups, ["heard", "summary", "kit"]))
+        z = ((raw - self.mean) / self.scale)[:, self.smooth]
+        dist = np.sqrt(((z[:128, None, :] - z[None, 128:, :]) ** 2).sum(-1))
+        rng = np.random.default_rng(777)
+        self.rff_w = rng.standard_normal((len(self.smooth), rbf_features)) / (rbf_scale * np.median(dist))
+        self.rff_b = rng.uniform(0, 2 * np.pi, rbf_features)
+        self.groups = np.array(groups + ["rbf"] * rbf_features)
+
+    @property
+    def n_grid(self) -> int:
+        return int(np.prod(self.banks[0].shape[:2]))
+
+    @property
+    def n_kit(self) -> int:
+        return len(self.banks) if len(self.banks) > 1 else 0
+
+    def raw(self, patterns: np.ndarray, kit_idx: np.ndarray) -> np.ndarray:
+        out = None
+        for k, bank in enumerate(self.banks):
+            sel = kit_idx == k
+            if sel.any():
+                f = bands.hearing_features(patterns[sel], bank)
+                out = np.empty((len(patterns), f.shape[1]), np.float32) if out is None else out
+                out[sel] = f
+        parts = [out, (patterns > 0).reshape(len(patterns), -1).astype(np.float32)]
+        if self.n_kit:
+            parts.append(np.eye(self.n_kit, dtype=np.float32)[kit_idx])
+        return np.concatenate(parts, axis=1)
+
+    def __call__(self, patterns: np.ndarray, kit_idx: np.ndarray) -> np.ndarray:
+        z = (self.raw(patterns, kit_idx) - self.mean) / self.scale
+        rff = np.sqrt(2.0 / self.rff_b.size) * np.cos(z[:, self.smooth] @ self.rff_w + self.rff_b)
+        return np.concatenate([z, rff], axis=1).astype(np.float32)
+
+    def prior_var(self, linear: float, smooth: float, shares: dict[str, float] | None = None) -> np.ndarray:
+        """Per-column prior variance: ``linear`` shared among the linear groups (in proportion to ``shares``,
+        default 1 each), then equally among each group's columns; ``smooth`` for the RBF part (its random
+        features are scaled so that this is its variance)."""
+        names, counts = np.unique(self.groups[self.groups != "rbf"], return_counts=True)
+        share = np.array([(shares or {}).get(str(g), 1.0) for g in names])
+        per = dict(zip(names, linear * share / share.sum() / counts, strict=True))
+        per["rbf"] = smooth
+        return np.array([per[g] for g in self.groups])
+
+
+@lru_cache(maxsize=16)
+def ears_for(
+    kits: tuple[Kit, ...], n_steps: int, tempo: float, swing: float, rbf_features: int, rbf_scale: float
+) -> Ears:
+    """One :class:`Ears` per session setting (kits, steps, tempo, swing), built once (~50 ms) and reused."""
+    return Ears(kits, n_steps, tempo, swing, rbf_features=rbf_features, rbf_scale=rbf_scale)
