@@ -216,10 +216,13 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 WEB_WORKERS = env.int("WEB_WORKERS", default=sizing.web_workers())  # gunicorn processes (runlocal)
 WEB_THREADS = env.int("WEB_THREADS", default=4)
 # Imported by the gunicorn master before it forks (webapp/core/gunicorn.py), beyond the application and its URLconf:
-# every worker then holds them (RSS), shared (PSS). Default none: torch (drum studio, playlists) and numba (the
-# alignment) are imported by the worker whose request needs them, so a worker that serves neither never holds them.
-# "torch,recommender.drums.learner,recommender.alignment" shares them instead, for many workers that all use them.
-WEB_PRELOAD = [m for m in env.list("WEB_PRELOAD", default=[]) if m]
+# every worker then holds them (RSS), shared (PSS). torch (drum studio, playlists) and numba (the alignment): any
+# worker that serves those requests imports them anyway, and imported there they measured 41 MB more resident
+# (66 MB more PSS) than inherited (docs/benchmarks.md, issue 17). "" for none: workers that never serve them stay
+# at ~80 MB, and the master at ~95 MB.
+WEB_PRELOAD = [
+    m for m in env.list("WEB_PRELOAD", default=["torch", "recommender.drums.learner", "recommender.alignment"]) if m
+]
 WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=sizing.worker_concurrency())  # Celery children (runlocal)
 # Imported by a worker's main process before it forks its children (workers/memory.py); "" for none (e.g. a cpu
 # worker that should never hold torch: its tasks then import what they need themselves).

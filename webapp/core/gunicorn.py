@@ -1,16 +1,16 @@
 """gunicorn's settings for the web process: ``gunicorn -c python:webapp.core.gunicorn webapp.wsgi``.
 
-The master loads the application once before it forks its workers (``preload_app``), and with it what every
-request needs: the URLconf and every view module (no torch, numba or scipy.signal: tests/test_footprint.py), and
-the modules of ``WEB_PRELOAD`` (default none). The workers share those pages with the master (copy-on-write)
-instead of each importing its own copy after the fork. What only some requests need (torch for the drum learner
-and the playlists' situation model, numba for the alignment) is imported by the worker that serves one: preloaded,
-every worker would hold it in its resident size (~180 MB for torch, ~60 MB for numba) whether it uses it or not;
-``WEB_PRELOAD=torch,recommender.drums.learner,recommender.alignment`` shares them instead (less PSS when every
-worker serves them). Importing is all that happens here: no model is loaded and no thread pool started before the
-fork. Models and FAISS indexes are loaded lazily, once per worker, the indexes memory-mapped
-(webapp/catalog/indexes.py), so the page cache holds one copy for every process. Every few seconds each worker
-gives its freed heap pages back (``post_worker_init``, webapp/core/memory.py).
+The master loads the application once before it forks its workers (``preload_app``), and with it the URLconf and
+every view module (no torch, numba or scipy.signal: tests/test_footprint.py) and the modules of ``WEB_PRELOAD``
+(default: torch for the drum learner and the playlists' situation model, numba for the alignment). The workers
+share those pages with the master (copy-on-write) instead of each importing its own copy after the fork: every
+worker that serves the drum studio, playlists or alignment would import them anyway, and measured larger for it
+(docs/benchmarks.md); ``WEB_PRELOAD=`` (empty) leaves them to the worker whose request needs one, for a
+deployment whose workers mostly never do (each idle worker then ~80 MB instead of ~220). Importing is all that
+happens here: no model is loaded and no thread pool started before the fork. Models and FAISS indexes are loaded
+lazily, once per worker, the indexes memory-mapped (webapp/catalog/indexes.py), so the page cache holds one copy for
+every process. Every few seconds each worker gives its freed heap pages back (``post_worker_init``,
+webapp/core/memory.py).
 """
 
 from __future__ import annotations
