@@ -1,6 +1,6 @@
 """Briefs in words: precision@10 against a keyword baseline on the demo catalog, and latency at 10,000 tracks.
 
-    nice -n 10 .venv/bin/python bench/briefs.py [--songs 100] [--tracks 10000]
+    nice -n 10 .venv/bin/python bench/briefs.py [--songs 100] [--tracks 10000] [--no-quality] [--no-http]
 
 1. The demo catalog (``make_song(0..99)``, as ``seed_demo`` makes it) is analysed (``recommender.analysis``:
    measured tempo, key, mode, loudness; tags from the catalog's rules). Each of the 60+ briefs below has its
@@ -9,9 +9,11 @@
    encoder) and ``keyword`` (brief words equal to a tag the track has at P ≥ 0.5, its mode, its key or a word of its
    title; negations not understood). Precision@10 = relevant in the top 10 / min(10, number relevant).
 2. The sentence encoder's load time and the resident memory it adds (once per process).
-3. Latency of one brief on 10,000 tracks through the web app's service (``webapp/catalog/briefs.py``: SQLite rows,
-   tag matrix, user labels, parse, rank, reasons for a page of 50), median and p95 over the briefs, beside the
-   plain track list query (ids of one page of ``GET /api/tracks/?tags=sleep``) in the same run.
+3. Latency of each brief, once, on 10,000 tracks after the model is loaded, median and p95 (wall and CPU) over
+   the briefs: through the web app's service (``webapp/catalog/briefs.py``: the catalog version token, ids of the
+   visible tracks, the traits snapshot, user labels, parse, rank, reasons for a page of 50) beside the plain track
+   list query (ids of one page of ``?tags=sleep``), then whole requests ``GET /api/tracks/?prompt=`` beside
+   ``GET /api/tracks/?tags=sleep`` (Django's test client, a page of 50 serialised), all in the same run.
 """
 
 from __future__ import annotations
@@ -142,35 +144,49 @@ def quality(n_songs: int) -> None:
 
 
 def load_cost() -> None:
-    from recommender.text import embed_texts, sentence_encoder
+    start = rss_mb()
+    import torch
+
+    from recommender.text import embed_query, embed_texts, sentence_encoder
 
     before, t, c = rss_mb(), time.perf_counter(), time.process_time()
     sentence_encoder()
     load, load_cpu = time.perf_counter() - t, time.process_time() - c
-    embed_texts(["warm up"])
-    times, cpu = [], []
-    for text in ("slow, calm, for sleep, not sad", "upbeat, hopeful, road trip, no vocals", "a rainy afternoon"):
-        t, c = time.perf_counter(), time.process_time()
-        embed_texts([text])
-        times.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-    print(f"sentence encoder: loaded in {load:.1f} s ({load_cpu:.1f} s CPU), +{rss_mb() - before:.0f} MB resident; "
-          f"one brief encoded in {np.median(times) * 1000:.0f} ms "
-          f"({np.median(cpu) * 1000:.0f} ms CPU, median)")  # fmt: skip
+    print(f"sentence encoder (once per process): loaded in {load:.1f} s ({load_cpu:.1f} s CPU); resident memory "
+          f"+{before - start:.0f} MB for importing torch, then +{rss_mb() - before:.0f} MB for transformers, "
+          "sentence-transformers and the weights")  # fmt: skip
+    phrases = ["a rainy afternoon", "something to cry to", "chase scene", "coffee", "long walk by the sea", "key"]
+    for label, fn in ((f"{torch.get_num_threads()} torch threads (torch's default)", lambda x: embed_texts([x])),
+                      ("1 thread, as a brief does (embed_query)", lambda x: embed_query([x]))):  # fmt: skip
+        times, cpu = [], []
+        for text in phrases:
+            w, p, _ = timed(lambda: fn(text))  # noqa: B023
+            times.append(w)
+            cpu.append(p)
+        print("  " + percentiles(f"one phrase encoded on {label}", times, cpu))
 
 
-def latency(n_tracks: int, texts: list[str]) -> None:
-    var = tempfile.mkdtemp(prefix="segue-bench-briefs-")
-    os.environ["SEGUE_VAR_DIR"] = var
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
-    import django
+def percentiles(label: str, wall: list[float], cpu: list[float] | None = None) -> str:
+    """``label: median … ms, p95 … ms wall (CPU: median …, p95 …)`` from per-call seconds."""
+    w = np.array(wall) * 1000
+    out = f"{label}: median {np.median(w):.0f} ms, p95 {np.percentile(w, 95):.0f} ms wall"
+    if cpu is not None:
+        c = np.array(cpu) * 1000
+        out += f" (CPU: median {np.median(c):.0f} ms, p95 {np.percentile(c, 95):.0f} ms)"
+    return out
 
-    django.setup()
+
+def timed(fn) -> tuple[float, float, object]:
+    t, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - t, time.process_time() - c, out
+
+
+def fill_catalog(n_tracks: int):
+    """``n_tracks`` READY shared tracks with random traits and rule tags in a fresh SQLite database; the user."""
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from webapp.catalog import briefs as service
-    from webapp.catalog.filters import TAG_THRESHOLD
     from webapp.catalog.models import Track, TrackState, TrackTag
 
     call_command("migrate", verbosity=0)
@@ -190,24 +206,89 @@ def latency(n_tracks: int, texts: list[str]) -> None:
         probs = rule_probabilities(TrackTraits(float(t), float(lo), bool(mi)))
         tags += [TrackTag(track_id=pk, tag=tag, probability=p, source="rule") for tag, p in probs.items()]
     TrackTag.objects.bulk_create(tags, batch_size=5000)
+    return user
+
+
+def stage_times(service, queryset, user, text: str) -> list[float]:
+    """Seconds of each stage of one brief: ids + traits, parse, rank + order, reasons for a page of 50."""
+    from recommender.brief import rank
+
+    service._parsed.cache_clear()
+    t0 = time.perf_counter()
+    ids, traits = service.catalog_traits(queryset, user)
+    t1 = time.perf_counter()
+    brief = service._parsed(text, True)
+    t2 = time.perf_counter()
+    ranking = rank(brief, traits)
+    ranked = service.RankedBrief(ranking.brief, ids, ranking, traits)
+    t3 = time.perf_counter()
+    for pk in ranked.ids[:50]:
+        ranked.fit(pk)
+    return [t1 - t0, t2 - t1, t3 - t2, time.perf_counter() - t3]
+
+
+def latency(n_tracks: int, texts: list[str], *, http: bool = True) -> None:
+    """Each brief once, over ``n_tracks``, through the service (and the API); the plain filtered list beside it."""
+    var = tempfile.mkdtemp(prefix="segue-bench-briefs-")
+    os.environ["SEGUE_VAR_DIR"] = var
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
+    import django
+
+    django.setup()
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from webapp.catalog import briefs as service
+    from webapp.catalog.filters import TAG_THRESHOLD
+    from webapp.catalog.models import Track
+
+    user = fill_catalog(n_tracks)
     queryset = Track.objects.visible_to(user).ready()
-    service.rank_tracks(queryset, user, "warm up")  # the tag matrix is built once per process
-    timings, cpu, plain = [], [], []
+    wall, _, _ = timed(lambda: service.rank_tracks(queryset, user, "warm up"))
+    rebuild, _, _ = timed(lambda: service.snapshot(force=True))
+    print(f"{n_tracks} tracks: first brief of the process {wall * 1000:.0f} ms (builds the traits snapshot and the "
+          f"lexicon's vectors); a snapshot rebuild after a catalog write {rebuild * 1000:.0f} ms")  # fmt: skip
+    from recommender import text as text_module
+
+    text_module._query_cache.clear()  # the quality run parsed these briefs: their phrases must be encoded again
+    service._parsed.cache_clear()
+    walls, cpus, plain = [], [], []
+    stages: dict[str, list[float]] = {k: [] for k in ("ids + traits", "parse", "rank + order", "reasons for 50")}
     for text in texts:
         t, c = time.perf_counter(), time.process_time()
         ranked = service.rank_tracks(queryset, user, text)
         for pk in ranked.ids[:50]:
             ranked.fit(pk)
-        timings.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-        t = time.perf_counter()
-        list(queryset.filter(tags__tag="sleep", tags__probability__gte=TAG_THRESHOLD).values_list("pk", flat=True)[:50])
-        plain.append(time.perf_counter() - t)
-    ms, cpu_ms = np.array(timings) * 1000, np.array(cpu) * 1000
-    print(f"{n_tracks} tracks, {len(texts)} briefs: brief answered in median {np.median(ms):.0f} ms, "
-          f"p95 {np.percentile(ms, 95):.0f} ms (CPU: median {np.median(cpu_ms):.0f} ms, p95 "
-          f"{np.percentile(cpu_ms, 95):.0f} ms; rows + tags + parse + rank + reasons for 50); "
-          f"plain filtered list page: median {np.median(plain) * 1000:.0f} ms")  # fmt: skip
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+        plain.append(timed(lambda: list(queryset.filter(tags__tag="sleep", tags__probability__gte=TAG_THRESHOLD)
+                                        .values_list("pk", flat=True)[:50]))[0])  # fmt: skip
+    for text in texts:  # the same briefs again, stage by stage (phrases are cached now: parse is the lexicon's)
+        for k, v in zip(stages, stage_times(service, queryset, user, text), strict=True):
+            stages[k].append(v)
+    encoded = len(text_module._query_cache)  # phrases the first loop sent through the sentence encoder
+    print(f"{n_tracks} tracks, {len(texts)} briefs, each once ({encoded} leftover phrases went through the sentence "
+          "encoder)")  # fmt: skip
+    print("  " + percentiles("brief through webapp/catalog/briefs.py (ids, traits, labels, parse, rank, reasons "
+                             "for a page of 50)", walls, cpus))  # fmt: skip
+    print("  " + percentiles("baseline: plain filtered list page (ids of ?tags=sleep, 50)", plain))
+    print("  stages, median ms: " + ", ".join(f"{k} {np.median(v) * 1000:.1f}" for k, v in stages.items()))
+    if not http:
+        return
+    setup_test_environment()
+    client = Client()
+    client.force_login(user)
+    service._parsed.cache_clear()
+    text_module._query_cache.clear()
+    api: dict[str, tuple[list[float], list[float]]] = {"prompt": ([], []), "plain": ([], [])}
+    for text in texts:
+        for kind, params in (("prompt", {"prompt": text}), ("plain", {"tags": "sleep"})):
+            w, c, res = timed(lambda p=params: client.get("/api/tracks/", p))
+            assert res.status_code == 200 and res.json()["results"], res.content[:200]
+            api[kind][0].append(w)
+            api[kind][1].append(c)
+    print("  " + percentiles("GET /api/tracks/?prompt= (whole request, a page of 50 serialised)", *api["prompt"]))
+    print("  " + percentiles("baseline: GET /api/tracks/?tags=sleep (whole request, a page of 50)", *api["plain"]))
 
 
 def main() -> None:
@@ -215,13 +296,15 @@ def main() -> None:
     parser.add_argument("--songs", type=int, default=100)
     parser.add_argument("--tracks", type=int, default=10_000)
     parser.add_argument("--no-quality", action="store_true", help="only the load cost and the latency")
+    parser.add_argument("--no-http", action="store_true", help="the service only, not the whole API request")
     args = parser.parse_args()
     load_cost()
     if not args.no_quality:
         quality(args.songs)
     texts = [text for text, _ in briefs([{"tempo": 100, "minor": False, "key": 0, "loud": -20, "title": ""}] * 3)]
-    latency(args.tracks, texts)
-    print(f"load average during the run (this machine's 2 cores are shared): {os.getloadavg()[0]:.1f}")
+    load = os.getloadavg()
+    latency(args.tracks, texts, http=not args.no_http)
+    print(f"load average before / after the latency runs (2 shared cores): {load[0]:.1f} / {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@
 For each song of ``make_song`` whose form repeats a section, the truth is the repeated section with the highest
 planned energy (the chorus, the drop, B). A highlight *starts right* when it starts within 2 s of one of that
 section's occurrences, and *overlaps* when it covers at least half of an occurrence (or an occurrence covers half
-of it). Measured side by side in the same run: the highlight (``recommender/highlights.py``: repetition + loudness),
-loudness alone (``repetition_weight=0``), and a 15-s span from the middle of the track.
+of it). Measured side by side in the same run: the highlight (``recommender/highlights.py``: repetition + loudness,
+then the start moved to the downbeat within 6 s where the music changes most), the same without that last step
+(``radius=0``, the previous highlight), loudness alone (``repetition_weight=0``), and a 15-s span from the middle.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def main() -> None:
     parser.add_argument("--songs", type=int, default=40)
     parser.add_argument("--first-seed", type=int, default=0)
     args = parser.parse_args()
-    methods = {"highlight": [], "loudness only": [], "middle 15 s": []}
+    methods = {"highlight": [], "without entry": [], "loudness only": [], "middle 15 s": []}
     for seed in range(args.first_seed, args.first_seed + args.songs):
         song = make_song(seed)
         names = [p.name for p in song.sections]
@@ -56,6 +57,7 @@ def main() -> None:
         kw = {"section_starts": [s.start for s in a.sections], "downbeats": a.downbeats}
         spans = {
             "highlight": highlight(blocks, a.energy, a.duration, **kw),
+            "without entry": highlight(blocks, a.energy, a.duration, radius=0.0, **kw),
             "loudness only": highlight(blocks, a.energy, a.duration, repetition_weight=0.0, **kw),
             "middle 15 s": (a.duration / 2 - 7.5, a.duration / 2 + 7.5),
         }
