@@ -64,7 +64,7 @@ def section_entry(
     scaled to [0, 1] over the candidates. ``near`` itself when no downbeat is that close."""
     beats = np.asarray(downbeats, dtype=np.float64)
     candidates = beats[np.abs(beats - near) <= radius]
-    if len(candidates) == 0 or len(blocks) == 0 or len(energy) == 0:
+    if len(candidates) == 0 or len(beats) < 2 or len(blocks) == 0 or len(energy) == 0:
         return float(near)
     bar = float(np.median(np.diff(beats)))
     energy = np.asarray(energy, dtype=np.float64)

@@ -101,6 +101,7 @@ def test_the_start_moves_to_the_downbeat_where_a_louder_different_section_comes_
     assert section_entry(blocks, energy, 23.5, downbeats, radius=4.0) == entry
     assert section_entry(blocks, energy, 31.0, downbeats, radius=0.5) == 31.0  # no downbeat that close
     assert section_entry(blocks, energy, 17.0, downbeats, radius=2.0) != entry  # out of reach
+    assert section_entry(blocks, energy, 17.0, [18.0]) == 17.0  # one downbeat: no bar length to compare over
 
 
 @pytest.mark.slow
