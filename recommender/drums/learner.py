@@ -59,7 +59,7 @@ class LearnerConfig:
     final_exploit_share: float = 0.9  # share of the pool that varies liked loops after ``horizon`` ratings
     credit: str = "both"  # "neighbourhood": the like-rate around a liked loop; "posterior": the critic's P(like) for
     # it; "both": the lower of the two
-    credit_prior: tuple[float, float] = (1.0, 2.0)  # likes and dislikes of prior weight in a neighbourhood
+    credit_prior: tuple[float, float] = (1.0, 3.0)  # likes and dislikes of prior weight in a neighbourhood
     group_shares: dict[str, float] = field(default_factory=dict)  # prior variance per feature group (default 1)
     explore_pool: int = 3  # before the first like: the farthest of this many prior draws
     flip: float = 0.1  # the critic expects this share of answers to be slips
