@@ -19,8 +19,10 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -182,8 +184,11 @@ def timed(fn) -> tuple[float, float, object]:
     return time.perf_counter() - t, time.process_time() - c, out
 
 
-def fill_catalog(n_tracks: int):
-    """``n_tracks`` READY shared tracks with random traits and rule tags in a fresh SQLite database; the user."""
+def fill_catalog(n_tracks: int, *, heavy: bool = True):
+    """``n_tracks`` READY shared tracks with random traits and rule tags in a fresh SQLite database; the user.
+
+    ``heavy``: each row also carries what the analysis stores (passages, onset envelope, join features, waveform,
+    beats, energy: ~50 KB), so the SQL that lists visible tracks scans a table of a real catalog's size."""
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
@@ -200,6 +205,14 @@ def fill_catalog(n_tracks: int):
               loudness=float(loud[i]), mode="minor" if minor[i] else "major", key=KEY_NAMES[i % 12])
         for i in range(n_tracks)
     ], batch_size=2000)  # fmt: skip
+    if heavy:  # what the analysis keeps on each row of a 3-minute track: the table a query scans is ~50 KB a track
+        blocks, onsets, joins = (rng.random(n).astype(np.float16).tobytes() for n in (360 * 24, 7_750, 90 * 52))
+        Track.objects.update(
+            passages=blocks, onset_envelope=onsets, join_features=joins, duration=180.0,
+            waveform=np.round(rng.random(600), 3).tolist(), beats=np.round(np.arange(0, 180, 0.5), 3).tolist(),
+            downbeats=np.round(np.arange(0, 180, 2.0), 3).tolist(),
+            energy=np.round(rng.uniform(-40, -8, 360), 2).tolist(),
+        )  # fmt: skip
     ids = list(Track.objects.values_list("pk", flat=True))
     tags = []
     for pk, t, lo, mi in zip(ids, tempo, loud, minor, strict=True):
@@ -227,9 +240,10 @@ def stage_times(service, queryset, user, text: str) -> list[float]:
     return [t1 - t0, t2 - t1, t3 - t2, time.perf_counter() - t3]
 
 
-def latency(n_tracks: int, texts: list[str], *, http: bool = True) -> None:
+def latency(n_tracks: int, texts: list[str], *, http: bool = True, heavy: bool = True) -> None:
     """Each brief once, over ``n_tracks``, through the service (and the API); the plain filtered list beside it."""
     var = tempfile.mkdtemp(prefix="segue-bench-briefs-")
+    atexit.register(shutil.rmtree, var, True)  # ~550 MB at 10,000 heavy rows
     os.environ["SEGUE_VAR_DIR"] = var
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
     import django
@@ -242,7 +256,9 @@ def latency(n_tracks: int, texts: list[str], *, http: bool = True) -> None:
     from webapp.catalog.filters import TAG_THRESHOLD
     from webapp.catalog.models import Track
 
-    user = fill_catalog(n_tracks)
+    user = fill_catalog(n_tracks, heavy=heavy)
+    size = sum(f.stat().st_size for f in Path(var).glob("segue.sqlite3*")) / 2**20
+    print(f"{n_tracks} tracks in SQLite: {size:.0f} MB" + (" (rows as the analysis leaves them)" if heavy else ""))
     queryset = Track.objects.visible_to(user).ready()
     wall, _, _ = timed(lambda: service.rank_tracks(queryset, user, "warm up"))
     rebuild, _, _ = timed(lambda: service.snapshot(force=True))
@@ -297,13 +313,14 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=10_000)
     parser.add_argument("--no-quality", action="store_true", help="only the load cost and the latency")
     parser.add_argument("--no-http", action="store_true", help="the service only, not the whole API request")
+    parser.add_argument("--light-rows", action="store_true", help="tracks without the analysis's arrays on the row")
     args = parser.parse_args()
     load_cost()
     if not args.no_quality:
         quality(args.songs)
     texts = [text for text, _ in briefs([{"tempo": 100, "minor": False, "key": 0, "loud": -20, "title": ""}] * 3)]
     load = os.getloadavg()
-    latency(args.tracks, texts, http=not args.no_http)
+    latency(args.tracks, texts, http=not args.no_http, heavy=not args.light_rows)
     print(f"load average before / after the latency runs (2 shared cores): {load[0]:.1f} / {os.getloadavg()[0]:.1f}")
 
 
