@@ -206,7 +206,7 @@ def _rigid_kernel(sim, vec_ptr, seg, events, energy, ptr, shot_starts, shot_ids,
         a, tm = ptr[c], ptr[c + 1] - ptr[c]
         n_off = max(1, tm - tv + 1)
         sg, ev, en = seg[a : a + tm], events[a : a + tm], energy[a : a + tm]
-        prefix = np.zeros((n_shots, tm + 1))
+        prefix = np.zeros((n_shots if use_content else 0, tm + 1))
         if use_content:
             _content_prefix(sim, vec_ptr[c], sg, shot_ids, prefix)
         e_sum = np.zeros(tm + 1)
@@ -243,8 +243,7 @@ def _rigid_kernel(sim, vec_ptr, seg, events, energy, ptr, shot_starts, shot_ids,
                 out[c, 3] = sync
                 out[c, 4] = corr
         if not use_content and n_off > 0:
-            _content_prefix(sim, vec_ptr[c], sg, shot_ids, prefix)
-            out[c, 2] = _content_at(prefix, shot_starts, int(out[c, 1]), tm, tv)
+            out[c, 2] = _content_direct(sim, vec_ptr[c], sg, shot_starts, shot_ids, int(out[c, 1]), tv)
     return out
 
 
@@ -255,6 +254,19 @@ def _content_prefix(sim, v0, sg, shot_ids, prefix):  # pragma: no cover
         row = sim[shot_ids[k]]
         for j in range(len(sg)):
             prefix[k, j + 1] = prefix[k, j] + row[v0 + sg[j]]
+
+
+@njit(cache=True, fastmath=True)
+def _content_direct(sim, v0, sg, shot_starts, shot_ids, o, tv):  # pragma: no cover
+    """``_content_at`` for one offset without prefix sums: O(video frames)."""
+    content = 0.0
+    tm = len(sg)
+    for k in range(len(shot_ids)):
+        row = sim[shot_ids[k]]
+        for i in range(shot_starts[k], shot_starts[k + 1]):
+            if o + i < tm:
+                content += row[v0 + sg[o + i]]
+    return (content - (tv - (min(tm, o + tv) - o))) / tv
 
 
 @njit(cache=True, fastmath=True)
