@@ -244,9 +244,9 @@ WORKER_PRELOAD = [
     if m
 ]
 # runlocal's workers: one worker for both queues (default), or, with WORKER_SPLIT, a `cpu` worker of
-# WORKER_CONCURRENCY children preloading CPU_WORKER_PRELOAD (no torch) beside a `gpu` worker of one child that
-# imports torch itself: cpu children then hold no torch, once no task on the cpu queue imports it (README:
-# "Footprint and sizing" says which do today).
+# WORKER_CONCURRENCY children preloading CPU_WORKER_PRELOAD (no torch) beside a `gpu` worker of one child (torch
+# and the encoders preloaded): cpu children then hold no torch, once no task on the cpu queue imports it (today the
+# analysis's STFT and retrain_contexts do: docs/benchmarks.md, issue 17).
 WORKER_SPLIT = env.bool("WORKER_SPLIT", default=False)
 CPU_WORKER_PRELOAD = [
     m
