@@ -61,7 +61,8 @@ class LearnerConfig:
     # it; "both": the lower of the two
     credit_prior: tuple[float, float] = (1.0, 3.0)  # likes and dislikes of prior weight in a neighbourhood
     group_shares: dict[str, float] = field(default_factory=dict)  # prior variance per feature group (default 1)
-    explore_pool: int = 3  # before the first like: the farthest of this many prior draws
+    explore_pool: int = 1  # before a credible like: the farthest of this many prior draws from what was played (1: a
+    # plain prior draw; the farthest of 3 leans to atypical loops and found typical tastes later, docs/benchmarks.md)
     flip: float = 0.1  # the critic expects this share of answers to be slips
     neighbourhood: int = 6  # hits: ratings this close to a liked loop say whether searching around it pays
     min_credit: float = 0.3  # search around liked loops whose neighbourhood like-rate is at least this

@@ -82,18 +82,17 @@ def audio_session(taste, seed: int, ratings: int = 40, noise: float = 0.0) -> li
 
 
 def test_audio_listener_who_likes_house_grooves(seed):
-    """Four on the floor in the low band with hats on every off-beat 8th, judged on the audio (base rate 0.10).
+    """Four on the floor in the low band with hats on every off-beat 8th, judged on the audio (base rate 0.10):
+    issue 14 asks for >= 7 liked of the last 10 within 40 ratings.
 
-    Issue 14: >= 7 liked of the last 10 within 40 ratings. Measured liked share of the last 10 (noise-free
-    listener, sessions 0-29, six per seed): 1.0 1.0 0.0 0.9 0.5 0.9 | 0.4 0.5 0.9 0.8 0.9 1.0 | 0.6 0.0 1.0 1.0
-    0.1 0.0 | 0.0 0.1 0.0 1.0 0.0 0.0 | 1.0 0.9 1.0 0.9 0.9 1.0 — mean 0.61 (the first Bayesian learner: 0.25),
-    17 of 30 sessions reach 7 of 10; the sessions that fail never hear a liked loop while exploring (up to 40
-    prior loops without one). What holds for every seed: one of six sessions reaches 7 of 10, and the six
-    together beat random proposals.
+    Measured liked share of the last 10 (noise-free listener, sessions 0-29): 0.0 0.9 0.9 1.0 | 0.8 0.9 1.0 1.0 |
+    1.0 1.0 1.0 0.9 | 0.8 1.0 1.0 1.0 | 1.0 1.0 0.8 0.8 | 1.0 1.0 1.0 1.0 1.0 1.0 0.8 1.0 0.9 1.0 — 29 of 30
+    sessions reach 7 of 10, mean 0.92 (the first Bayesian learner: 0.25, half the sessions never found the taste).
+    Session 0 never hears a liked loop while exploring. For every seed: three of four sessions reach 7 of 10.
     """
     taste = AUDIO_TASTES["house_groove"]
-    shares = [np.mean(audio_session(taste, s)[-10:]) for s in range(6 * seed, 6 * seed + 6)]
-    assert max(shares) >= 0.7 and np.mean(shares) >= 0.15, shares
+    shares = [np.mean(audio_session(taste, s)[-10:]) for s in range(4 * seed, 4 * seed + 4)]
+    assert sum(share >= 0.7 for share in shares) >= 3, shares
 
 
 def test_critic_rates_a_held_out_liked_loop_above_a_disliked_one(seed):
