@@ -184,7 +184,7 @@ def pooled(entries: list[ev.Entry], queries: list[ev.Query], pool: int) -> dict[
     ranks: dict[str, list[float]] = {"content": [], "content+pace": []}
     for q in queries:
         content = vectors @ q.vector
-        fit = pace.pace_fit(pace.event_intervals(np.r_[q.sequence.cut_times, q.sequence.accent_times]), tempos)
+        fit = pace.pace_fit(pace.event_intervals(ev.video_events(q.sequence)), tempos)
         aligned = np.array([a.score for a in align(q.sequence, seqs, weights=weights, paths=0)])
         firsts = {"content": content, "content+pace": pace.blend(content, fit, weight=pace.WEIGHT)}
         for name, first in firsts.items():
@@ -192,7 +192,7 @@ def pooled(entries: list[ev.Entry], queries: list[ev.Query], pool: int) -> dict[
             scores = np.full(len(entries), -np.inf)
             scores[kept] = aligned[kept]
             ranks[name].append(ev.rank_of(scores, q.truth))
-    return {f"align top {pool}, {k}": ev._summary(r) for k, r in ranks.items()}
+    return {f"align top {pool}, {k}": ev.summary(r) for k, r in ranks.items()}
 
 
 def main() -> None:

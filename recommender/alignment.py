@@ -46,7 +46,7 @@ class MusicSequence:
         """``fine_sync.event_logs`` of this track, computed once per tolerance (a cached sequence keeps them)."""
         key = (back, ahead)
         if key not in self._logs:
-            self._logs.clear()  # one tolerance at a time: 67 KB a 3-min track, and most videos share one
+            self._logs.clear()  # one tolerance at a time: 58 KB a 3-min track, and most videos share one
             self._logs[key] = event_logs(self.onset, self.metre, back=back, ahead=ahead)
         return self._logs[key]
 
@@ -265,7 +265,7 @@ def _content_direct(sim, v0, sg, shot_starts, shot_ids, o, tv):  # pragma: no co
         for i in range(shot_starts[k], shot_starts[k + 1]):
             if o + i < tm:
                 content += row[v0 + sg[o + i]]
-    return (content - (tv - (min(tm, o + tv) - o))) / tv
+    return _mean_content(content, o, tm, tv)
 
 
 @njit(cache=True, fastmath=True)
@@ -274,7 +274,13 @@ def _content_at(prefix, shot_starts, o, tm, tv):  # pragma: no cover
     content = 0.0
     for k in range(len(shot_starts) - 1):
         content += prefix[k, min(tm, o + shot_starts[k + 1])] - prefix[k, min(tm, o + shot_starts[k])]
-    return (content - (tv - (min(tm, o + tv) - o))) / tv  # no music is the worst fit
+    return _mean_content(content, o, tm, tv)
+
+
+@njit(cache=True)
+def _mean_content(total, o, tm, tv):  # pragma: no cover
+    """Summed cosine over the frames with music → mean over the video; frames past the track's end count -1."""
+    return (total - (tv - (min(tm, o + tv) - o))) / tv
 
 
 @njit(cache=True)

@@ -115,7 +115,7 @@ def rank_of(scores: np.ndarray, truth: int) -> float:
     return 1.0 + int((scores > scores[truth]).sum()) + 0.5 * ties
 
 
-def _summary(ranks: Sequence[int], errors: Sequence[float] | None = None) -> dict[str, float]:
+def summary(ranks: Sequence[int], errors: Sequence[float] | None = None) -> dict[str, float]:
     r = np.asarray(ranks)
     out = {"recall@1": float((r <= 1).mean()), "recall@5": float((r <= 5).mean()),
            "recall@10": float((r <= 10).mean()), "median_rank": float(np.median(r)), "n": int(len(r))}  # fmt: skip
@@ -140,13 +140,13 @@ def evaluate_modes(
     results: dict[str, dict[str, float]] = {}
     sims = np.stack([q.vector for q in queries]) @ tracks.T
     ranks = [rank_of(row, q.truth) for row, q in zip(sims, queries, strict=True)]
-    results["global (content only)"] = _summary(ranks)
+    results["global (content only)"] = summary(ranks)
     tempos = np.array([e.analysis.tempo for e in entries])
     ranks = []
     for row, q in zip(sims, queries, strict=True):
-        fit = pace.pace_fit(pace.event_intervals(_events(q.sequence)), tempos)
+        fit = pace.pace_fit(pace.event_intervals(video_events(q.sequence)), tempos)
         ranks.append(rank_of(pace.blend(row, fit, weight=pace.WEIGHT), q.truth))
-    results["global (content + pace)"] = _summary(ranks)
+    results["global (content + pace)"] = summary(ranks)
     for name, (method, structure) in variants.items():
         weights = structure if isinstance(structure, Weights) else Weights.blend(structure)
         ranks, errors = [], []
@@ -155,14 +155,15 @@ def evaluate_modes(
             scores = np.array([a.score for a in found])
             ranks.append(rank_of(scores, q.truth))
             errors.append(abs(found[q.truth].offset - q.offset))
-        results[name] = _summary(ranks, errors)
+        results[name] = summary(ranks, errors)
     rng = np.random.default_rng(seed)
     rand = rng.standard_normal((len(queries), len(entries)))
-    results["random"] = _summary([rank_of(row, q.truth) for row, q in zip(rand, queries, strict=True)])
+    results["random"] = summary([rank_of(row, q.truth) for row, q in zip(rand, queries, strict=True)])
     return results
 
 
-def _events(video: VideoSequence) -> np.ndarray:
+def video_events(video: VideoSequence) -> np.ndarray:
+    """The video's cut and accent times (s), ``(n,)``: what ``pace`` reads."""
     return np.r_[video.cut_times, video.accent_times]
 
 

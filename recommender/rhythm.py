@@ -84,8 +84,8 @@ def refine_cuts(signals: FrameSignals, boundaries, *, radius: float = 0.3, gradu
     cuts = np.unique(np.array(out, dtype=float))
     if not gradual or len(t) < 8:
         return cuts
+    slack = 2.0 / max(1.0, signals.fps)
     for start, end in gradual_transitions(signals):
-        slack = 2.0 / max(1.0, signals.fps)
         inside = (cuts >= start - slack) & (cuts <= end + slack)
         cuts = np.append(cuts[~inside], start)
     return np.unique(cuts)
@@ -114,9 +114,9 @@ def gradual_transitions(
     smooth = np.convolve(np.pad(change, 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
     pad = np.pad(smooth, half, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(pad, 2 * half + 1)
-    med = np.percentile(windows, 25, axis=1)  # the shot's own change: a dissolve inside the window does not move it
-    excess = smooth - med
-    up = (excess > floor) & (excess > med)  # at least double the shot's own change, and visibly so
+    base = np.percentile(windows, 25, axis=1)  # the shot's own change: a dissolve inside the window does not move it
+    excess = smooth - base
+    up = (excess > floor) & (excess > base)  # at least double the shot's own change, and visibly so
     out = []
     j = 0
     while j < n:
@@ -126,7 +126,7 @@ def gradual_transitions(
         k = j
         while k + 1 < n and (up[k + 1] or (k + 2 < n and up[k + 2]) or (k + 3 < n and up[k + 3])):
             k += 1  # a frame or two of compression noise inside a dissolve does not end it
-        while j < k and change[j] - med[j] <= floor:  # the mean rose a frame early: start on a changed frame
+        while j < k and change[j] - base[j] <= floor:  # the mean rose a frame early: start on a changed frame
             j += 1
         if min_frames <= k - j + 1 and t[k] - t[j] <= max_seconds:
             before, after = h[max(0, j - 1)], h[min(n - 1, k + 1)]
