@@ -4,16 +4,21 @@ It predicts P(like) for one listener from their ratings alone, retrained from sc
 (well under a second on a CPU). Its members are trained on bootstrap resamples from different
 initialisations, so their disagreement is the uncertainty that drives exploration. A few loops from
 the prior, labelled 0.5 with a small weight, keep it calm before the first ratings (cold start).
+torch is imported when a critic is built, not with the module: a web process whose sessions use the default
+(Bayesian) learner never loads it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from recommender.seeding import deterministic
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass
@@ -31,6 +36,8 @@ class EnsembleCritic:
     """``members`` two-layer networks evaluated as one batched computation."""
 
     def __init__(self, n_features: int, config: CriticConfig, seed: int) -> None:
+        import torch
+
         self.cfg, self.seed = config, seed
         gen = torch.Generator().manual_seed(seed)
         e, h = config.members, config.hidden
@@ -48,6 +55,8 @@ class EnsembleCritic:
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """``x`` ``(n, F)`` → logits ``(members, n)``."""
+        import torch
+
         z = (x - self.mean) / self.scale
         hidden = torch.relu(z @ self.w1 + self.b1).view(len(x), self.cfg.members, self.cfg.hidden)
         return ((hidden * self.w2).sum(-1) + self.b2).T
@@ -61,6 +70,8 @@ class EnsembleCritic:
             self._fit(x, y, sample_weight, reference)
 
     def _fit(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray, reference: np.ndarray) -> None:
+        import torch
+
         ref = torch.from_numpy(reference)
         self.mean, self.scale = ref.mean(0), ref.std(0) + 1e-3
         xt, yt = torch.from_numpy(x), torch.from_numpy(y.astype(np.float32))
@@ -77,7 +88,9 @@ class EnsembleCritic:
             loss.backward()
             opt.step()
 
-    @torch.no_grad()
     def predict(self, x: np.ndarray) -> np.ndarray:
         """P(like) per member, ``(members, n)``."""
-        return torch.sigmoid(self.logits(torch.from_numpy(x))).numpy()
+        import torch
+
+        with torch.no_grad():
+            return torch.sigmoid(self.logits(torch.from_numpy(x))).numpy()

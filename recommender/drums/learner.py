@@ -21,12 +21,12 @@ every rating, Thompson sampling over members); the benchmark compares the two.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import torch
 
 from recommender.drums import features
 from recommender.drums.bayes import BayesLogistic
@@ -293,6 +293,7 @@ def _local_search(pool, pool_kits, x_pool, scores, source, theta, ears, recent, 
 
 def _propose_ensemble(rated, labels, pool, is_var, rng, kit, tempo, swing, n_steps, cfg, t0) -> Proposal:
     """The first learner: an ensemble of small networks on the log-mel, retrained from scratch at every rating."""
+    _torch_threads()
     atom_bank = features.atoms(kit, n_steps=n_steps, tempo=tempo, swing=swing)
     x_pool = featurize(pool, atom_bank)
     anchors = sample_prior(cfg.n_prior_anchors, rng, steps=n_steps)
@@ -321,5 +322,25 @@ def acquisition(probs: np.ndarray, cfg: LearnerConfig, rng: np.random.Generator)
 
 
 def configure_torch(threads: int = 1) -> None:
-    """Tiny models run fastest single-threaded, and a web process must not take every core."""
-    torch.set_num_threads(threads)
+    """Tiny models run fastest single-threaded, and a web process must not take every core.
+
+    torch is not imported here: the default (Bayesian) learner never needs it, so a web process serving its
+    sessions does not load it. The thread count is set now if torch is already loaded, else when the
+    ensemble critic first loads it (:func:`_torch_threads`).
+    """
+    global _TORCH_THREADS
+    _TORCH_THREADS = int(threads)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(_TORCH_THREADS)
+
+
+_TORCH_THREADS: int | None = None
+
+
+def _torch_threads() -> None:
+    """Apply :func:`configure_torch`'s thread count once the ensemble critic has loaded torch."""
+    if _TORCH_THREADS is not None:
+        import torch
+
+        torch.set_num_threads(_TORCH_THREADS)
