@@ -212,3 +212,146 @@ def test_the_cpu_worker_preload_holds_no_torch():
     got = imported_after("from django.conf import settings\nfor m in settings.CPU_WORKER_PRELOAD: __import__(m)")
     assert "torch" not in got["heavy"]
     assert "numba" in got["heavy"]  # what the analysis needs is there
+
+
+# --- the fixed mix's code paths (bench/footprint_mix.py), each in a fresh process ---------------------------------
+
+MIX = r"""
+import json, os, sys
+import django
+django.setup()
+from django.conf import settings
+from django.core.management import call_command
+settings.ALLOWED_HOSTS = ["*"]
+call_command("migrate", verbosity=0, interactive=False)
+import numpy as np
+from rest_framework.test import APIClient
+from recommender.context.situation import N_FEATURES, SituationModel, SituationNet
+from recommender.context.tags import CONTEXT_TAGS
+from tests.factories import UserFactory
+from tests.media import write_shot_video
+from tests.webapp.catalog.factories import TrackFactory
+from tests.webapp.catalog.test_api import song_upload
+from tests.webapp.videos.factories import VideoFactory
+from webapp.core import jobs
+from webapp.listening.training import model_paths
+
+mode, queued, ran, status = sys.argv[1], [], [], {}
+jobs.send = lambda job_id, task: queued.append((job_id, task))
+user = UserFactory(username="mix")
+api = APIClient()
+api.force_authenticate(user)
+tracks = [TrackFactory() for _ in range(12)]
+video = VideoFactory(owner=user)
+g = np.random.default_rng(0)  # a trained situation network, as retrain_contexts leaves it
+shapes = ((8, N_FEATURES), (8,), (len(CONTEXT_TAGS), 8), (len(CONTEXT_TAGS),))
+SituationModel(net=SituationNet(*(g.standard_normal(s).astype(np.float32) for s in shapes))).save(model_paths()[0])
+
+def call(method, path, **kw):
+    r = getattr(api, method)(path, format="multipart" if "file" in kw.get("data", {}) else "json", **kw)
+    status[f"{method.upper()} {path}"] = r.status_code
+    return r.json()
+
+call("post", "/api/tracks/", data={"file": song_upload(99, seconds=12.0)})
+clip = write_shot_video(settings.MEDIA_ROOT / "mix.mp4", seconds=4.0, fps=12.0)
+with open(clip, "rb") as f:
+    call("post", "/api/videos/", data={"file": f})
+if mode == "web":
+    for kind in ("alignment", "global"):
+        call("get", f"/api/videos/{video.pk}/recommendations/?mode={kind}&k=5")
+    session = call("post", "/api/drum-sessions/", data={"name": "mix", "tempo": 120})["id"]
+    loop = call("get", f"/api/drum-sessions/{session}/next/")["id"]
+    for rating in ("like", "dislike", "like"):
+        body = call("post", f"/api/drum-sessions/{session}/ratings/", data={"loop": loop, "rating": rating})
+        loop = body["next"]["id"]
+    call("post", "/api/listens/", data={"track": tracks[0].pk, "action": "play", "device": "car", "context": "party"})
+    call("get", "/api/playlists/now/?device=mobile&k=5")
+    call("get", "/api/tracks/?q=Track")
+    call("get", f"/api/tracks/{tracks[0].pk}/similar/?k=3")
+    call("get", "/api/jobs/")
+else:  # a cpu-queue worker child: what the uploads queued for it, as the worker runs it
+    for name in settings.CPU_WORKER_PRELOAD:
+        __import__(name)
+    while queued:
+        job_id, task = queued.pop(0)
+        if task.queue == "cpu":
+            task.apply(args=[job_id], throw=True)
+            ran.append(task.name.rsplit(".", 1)[-1])
+heavy = [m for m in ("torch", "numba", "scipy.signal", "faiss", "cv2", "av") if m in sys.modules]
+print(json.dumps({"status": status, "ran": ran, "heavy": heavy}))
+"""
+
+
+def run_mix_probe(mode: str, tmp_path) -> dict:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "webapp.settings", "SEGUE_VAR_DIR": str(tmp_path),
+           "PYTHONPATH": str(ROOT)}  # fmt: skip
+    res = subprocess.run([sys.executable, "-c", MIX, mode], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=300)  # fmt: skip
+    assert res.returncode == 0, res.stderr[-3000:]
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_the_web_side_of_the_fixed_mix_imports_no_torch(tmp_path):
+    """Every request kind of bench/footprint_mix.py, answered, in one fresh process: uploads, recommendations in
+    both modes, a drum session rated, a listen, a playlist from the trained situation network, search, similar,
+    jobs. None imports torch (~180 MB resident in a web worker)."""
+    got = run_mix_probe("web", tmp_path)
+    assert len(got["status"]) == 12 and all(200 <= code < 300 for code in got["status"].values()), got["status"]
+    assert "torch" not in got["heavy"]
+    assert "numba" in got["heavy"]  # the probe did reach the alignment
+
+
+@pytest.mark.slow
+def test_a_cpu_queue_child_analyses_uploads_without_torch(tmp_path):
+    """The analyses of an uploaded track and video, as a cpu-queue worker child runs them: no torch (the STFT
+    and the log-mel are numpy; the embedding and retraining are on the gpu queue)."""
+    got = run_mix_probe("worker", tmp_path)
+    assert {"analyze_track", "analyze_video"} <= set(got["ran"]), got
+    assert "torch" not in got["heavy"] and {"numba", "cv2"} <= set(got["heavy"])
+
+
+def test_the_numpy_stft_is_torchs_and_librosas():
+    """recommender.spectral's STFT (numpy since issue 17's third pass) gives the values torch.stft gave, and
+    librosa's: within 1e-6 of the peak, for lengths around the frame and hop sizes."""
+    import librosa
+    import torch
+
+    from recommender.spectral import power_spectrogram
+
+    rng = np.random.default_rng(7)
+    for n in (1, 511, 2048, 5000, 22050 * 4 + 17):
+        y = (0.3 * rng.standard_normal(n)).astype(np.float32)
+        ours = power_spectrogram(y)
+        spec = torch.stft(torch.from_numpy(y), 2048, 512, window=torch.hann_window(2048), center=True,
+                          pad_mode="constant", return_complex=True).abs().square().numpy()  # fmt: skip
+        theirs = np.abs(librosa.stft(y, n_fft=2048, hop_length=512, pad_mode="constant")) ** 2
+        assert ours.shape == spec.shape == theirs.shape == (1025, 1 + n // 512)
+        assert np.abs(ours - spec).max() <= 1e-6 * spec.max() and np.abs(ours - theirs).max() <= 1e-6 * theirs.max()
+
+
+def test_the_situation_network_answers_in_numpy_as_in_torch(tmp_path):
+    """The trained network's numpy forward pass gives torch's probabilities (1e-6), and a file saved by torch
+    (before the weights were saved as .npz) still loads."""
+    from datetime import datetime, timedelta
+
+    import torch
+
+    from recommender.context import situation
+
+    start = datetime(2026, 11, 2, 7)
+    events = [(1 + i % 3, situation.Situation(situation.DEVICES[i % 5], start + timedelta(hours=5 * i)), i % 7)
+              for i in range(60)]  # fmt: skip
+    torch.manual_seed(0)
+    net = situation._train_net(events, epochs=40, hidden=16)
+    model = situation.SituationModel(net=situation.SituationNet.from_torch(net), version=3)
+    x = np.stack([situation.situation_features(s) for _, s, _ in events])
+    with torch.no_grad():
+        want = torch.softmax(net(torch.from_numpy(x)), -1).numpy()
+    assert np.abs(model.net.probabilities(x) - want).max() < 1e-6
+    assert np.abs(model.shared(events[5][1]) - want[5]).max() < 1e-6
+    torch.save({"hidden": 16, "net": net.state_dict(), "version": 3}, tmp_path / "old.pt")
+    model.save(tmp_path / "new.pt")
+    for name in ("old.pt", "new.pt"):
+        again = situation.SituationModel.load(tmp_path / name)
+        assert again.version == 3 and np.abs(again.net.probabilities(x) - want).max() < 1e-6

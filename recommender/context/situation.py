@@ -69,11 +69,47 @@ def prior(s: Situation) -> np.ndarray:
     return p / p.sum()
 
 
+@dataclass(frozen=True)
+class SituationNet:
+    """The shared network's weights, run in numpy: ``Linear(N_FEATURES, hidden) → ReLU → Linear(hidden, contexts)``.
+
+    Trained with torch (:func:`fit`, a training job), answered in numpy: a web process that makes playlists then
+    never imports torch (~180 MB resident, issue 17); same logits as the torch module within 1e-6.
+    """
+
+    w1: np.ndarray  # (hidden, N_FEATURES) float32
+    b1: np.ndarray  # (hidden,)
+    w2: np.ndarray  # (len(CONTEXT_TAGS), hidden)
+    b2: np.ndarray  # (len(CONTEXT_TAGS),)
+
+    @property
+    def hidden(self) -> int:
+        return int(self.w1.shape[0])
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """``(batch, N_FEATURES)`` → ``(batch, len(CONTEXT_TAGS))``, float32."""
+        h = np.maximum(np.asarray(x, dtype=np.float32) @ self.w1.T + self.b1, 0.0)
+        return h @ self.w2.T + self.b2
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """Softmax of :meth:`logits` over the contexts, ``(batch, len(CONTEXT_TAGS))``."""
+        z = self.logits(x)
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    @classmethod
+    def from_torch(cls, net) -> SituationNet:
+        """The weights of a trained ``torch.nn.Sequential(Linear, ReLU, Linear)``."""
+        first, last = net[0], net[2]
+        return cls(*(t.detach().cpu().numpy().astype(np.float32).copy()
+                     for t in (first.weight, first.bias, last.weight, last.bias)))  # fmt: skip
+
+
 @dataclass
 class SituationModel:
     """The shared network (None until trained) and per-user counts ``user -> list[(features, context)]``."""
 
-    net: object | None = None
+    net: SituationNet | None = None
     history: dict[int, list[tuple[Situation, int]]] = field(default_factory=dict)
     strength: float = 4.0  # how many of the user's own events the shared answer is worth
     version: int = 0
@@ -81,36 +117,39 @@ class SituationModel:
     def shared(self, s: Situation) -> np.ndarray:
         if self.net is None:
             return prior(s)
-        import torch
-
-        with torch.no_grad():
-            logits = self.net(torch.from_numpy(situation_features(s))[None])[0]
-        return torch.softmax(logits, 0).numpy().astype(np.float64)
+        return self.net.probabilities(situation_features(s)[None])[0].astype(np.float64)
 
     def save(self, path: str | Path) -> None:
-        """Write the shared network (the per-user histories live in the database); atomic replace."""
-        import torch
-
+        """Write the shared network's weights (numpy's ``.npz``, whatever the name; the per-user histories live in
+        the database); atomic replace."""
         if self.net is None:
             raise ValueError("nothing to save: the network is not trained")
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        torch.save({"hidden": self.net[0].out_features, "net": self.net.state_dict(), "version": self.version}, tmp)
+        with open(tmp, "wb") as f:
+            np.savez(f, w1=self.net.w1, b1=self.net.b1, w2=self.net.w2, b2=self.net.b2, version=self.version)
         tmp.replace(path)
 
     @classmethod
     def load(cls, path: str | Path) -> SituationModel:
-        """The saved network, or the written prior alone when there is no file yet."""
+        """The saved network, or the written prior alone when there is no file yet.
+
+        A file written by torch (before the weights were saved as ``.npz``) is still read, with torch.
+        """
         path = Path(path)
         if not path.exists():
             return cls()
+        with np.load(path, allow_pickle=False) as saved:
+            if "w1" in saved.files:
+                net = SituationNet(*(saved[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
+                return cls(net=net, version=int(saved["version"]))
         import torch
 
         state = torch.load(path, weights_only=True)
         net = _network(state["hidden"])
         net.load_state_dict(state["net"])
-        return cls(net=net.eval(), version=int(state.get("version", 0)))
+        return cls(net=SituationNet.from_torch(net), version=int(state.get("version", 0)))
 
     def predict(self, s: Situation, user: int | None = None) -> np.ndarray:
         """P(context) ``(len(CONTEXT_TAGS),)`` for ``user`` in situation ``s``."""
@@ -143,7 +182,7 @@ def fit(events: list[tuple[int, Situation, int]], *, epochs: int = 300, hidden: 
     if len(events) < 30:
         return model
     with deterministic(seed):
-        model.net = _train_net(events, epochs=epochs, hidden=hidden)
+        model.net = SituationNet.from_torch(_train_net(events, epochs=epochs, hidden=hidden))
     return model
 
 

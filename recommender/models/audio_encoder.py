@@ -15,11 +15,8 @@ import torch
 from torch import nn
 
 from recommender.models import checkpoint
-from recommender.spectral import power_spectrogram
+from recommender.spectral import HOP, N_MELS, SR, log_mel  # noqa: F401 (log_mel: the model's input, here for callers)
 
-N_MELS = 64
-SR = 22050
-HOP = 512
 TIME_STRIDE = 4  # trunk frames per input frame: 4 input frames (~93 ms) each
 FRAME_SECONDS = HOP * TIME_STRIDE / SR
 
@@ -30,19 +27,6 @@ class EncoderConfig:
     channels: tuple[int, ...] = (16, 32, 64, 64)
     dim: int = 128
     bins: int = 1  # ordered time bins in the pooling (see AutoPool)
-
-
-def log_mel(y: np.ndarray, sr: int = SR, *, power: np.ndarray | None = None) -> np.ndarray:
-    """Model input ``(N_MELS, frames)``: log-compressed mel power, hop 512 at 22,050 Hz (~43 frames/s).
-
-    Pass ``power`` (an STFT power spectrogram with n_fft 2048, hop 512) to reuse an analysis STFT.
-    """
-    import librosa
-
-    if power is None:
-        power = power_spectrogram(y, n_fft=2048, hop_length=HOP)
-    mel = librosa.feature.melspectrogram(S=power, sr=sr, n_mels=N_MELS, fmin=30, fmax=sr / 2)
-    return np.log1p(100.0 * mel).astype(np.float32)
 
 
 class AutoPool(nn.Module):

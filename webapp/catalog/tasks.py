@@ -15,6 +15,7 @@ from recommender.highlights import highlight
 from recommender.media import ANALYSIS_SR, MediaError, load_audio, waveform_peaks
 from recommender.models.registry import ModelMissing, audio_encoder, crossmodal
 from recommender.passages import block_features
+from recommender.spectral import log_mel
 from webapp.catalog.indexes import index_track, rebuild_indexes
 from webapp.catalog.models import Section, Track, TrackState, to_bytes
 from webapp.catalog.tagging import assign_tags, retrain_tagger
@@ -25,8 +26,6 @@ from webapp.core.models import Job
 
 @job_task("analyze_track", queue="cpu")
 def analyze_track(job: Job, progress: Progress) -> dict:
-    from recommender.models import audio_encoder as enc  # torch: imported by the worker that runs this, not the web
-
     track = target_row(job, Track)
     Track.objects.filter(pk=track.pk).update(state=TrackState.ANALYZING, error="")
     try:
@@ -41,7 +40,7 @@ def analyze_track(job: Job, progress: Progress) -> dict:
                      section_starts=[s.start for s in result.sections], downbeats=result.downbeats)  # fmt: skip
     joins = downbeat_features(None, ANALYSIS_SR, result.downbeats, power=spec.power, duration=result.duration)
     progress(0.8, "analysed")
-    mel = enc.log_mel(y, ANALYSIS_SR, power=spec.power)
+    mel = log_mel(y, ANALYSIS_SR, power=spec.power)  # numpy: a cpu-queue child never imports torch
     path = features_path(track)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, mel.astype(np.float16))  # for the embedding step, which then needs no decoding
@@ -80,14 +79,13 @@ def embed_track(job: Job, progress: Progress) -> dict:
 def store_vectors(track: Track, progress: Progress | None = None) -> int:
     """Embed a track in both spaces from its log-mel (kept by the analysis, or decoded again) and store the
     vectors of the track, its sections and its segments; the number of sections."""
-    from recommender.models import audio_encoder as enc  # torch, as above
-    from recommender.track_vectors import embed_track_spaces
+    from recommender.track_vectors import embed_track_spaces  # torch: imported by the worker that runs this
 
     path = features_path(track)
     if path.exists():
         mel = np.load(path).astype(np.float32)
     else:  # features lost (e.g. another machine): decode again
-        mel = enc.log_mel(load_audio(track.file.path, sr=ANALYSIS_SR, max_seconds=settings.MAX_TRACK_SECONDS))
+        mel = log_mel(load_audio(track.file.path, sr=ANALYSIS_SR, max_seconds=settings.MAX_TRACK_SECONDS))
     try:
         model = audio_encoder(str(settings.AUDIO_MODEL_PATH))
     except ModelMissing as exc:
