@@ -187,7 +187,8 @@ def test_runlocal_starts_one_worker_or_a_torch_free_cpu_worker_beside_a_gpu_one(
     monkeypatch.setattr(runlocal.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0))
     monkeypatch.setattr(runlocal.subprocess, "Popen", lambda argv, env: started.append((argv, env)) or argv)
     monkeypatch.setattr(runlocal.Command, "_supervise", lambda self, procs, seeding: None)
-    settings.WORKER_SPLIT = split
+    monkeypatch.delenv("WORKER_PRELOAD", raising=False)
+    settings.WORKER_SPLIT, settings.GPU_WORKER_CONCURRENCY, settings.GPU_WORKER_IDLE_CHILDREN = split, 3, 1
     runlocal.Command().handle(host="127.0.0.1", port=1, concurrency=3, web_workers=2, no_seed=True)
     workers = [(argv, env) for argv, env in started if "celery" in argv]
     queues = {argv[argv.index("-Q") + 1]: (argv, env) for argv, env in workers}
@@ -197,10 +198,19 @@ def test_runlocal_starts_one_worker_or_a_torch_free_cpu_worker_beside_a_gpu_one(
     assert sorted(queues) == ["cpu", "gpu"]
     cpu_argv, cpu_env = queues["cpu"]
     gpu_argv, gpu_env = queues["gpu"]
-    assert "--concurrency=3" in cpu_argv and "--concurrency=1" in gpu_argv
-    assert "torch" not in cpu_env["WORKER_PRELOAD"] and "recommender.analysis" in cpu_env["WORKER_PRELOAD"]
-    assert "torch" in gpu_env["WORKER_PRELOAD"]
+    assert "--concurrency=3" in cpu_argv and "--autoscale=3,1" in gpu_argv  # 1 torch child when idle, 3 busy
+    assert "torch" in gpu_env["WORKER_PRELOAD"] and "recommender.analysis" not in gpu_env["WORKER_PRELOAD"]
     assert len({argv[argv.index("-n") + 1] for argv, _ in workers}) == 2  # two node names
+
+
+def test_the_split_is_the_default_and_a_cpu_only_worker_preloads_no_torch():
+    from django.conf import settings
+
+    from workers.memory import preload_modules
+
+    assert settings.WORKER_SPLIT and "torch" not in settings.WEB_PRELOAD
+    assert "torch" not in preload_modules(["cpu"]) and "recommender.analysis" in preload_modules(["cpu"])
+    assert "torch" in preload_modules(["cpu", "gpu"]) and "torch" in preload_modules(["gpu"])
 
 
 def test_a_worker_without_the_gpu_queue_reports_its_device_without_importing_torch():

@@ -216,13 +216,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 WEB_WORKERS = env.int("WEB_WORKERS", default=sizing.web_workers())  # gunicorn processes (runlocal)
 WEB_THREADS = env.int("WEB_THREADS", default=4)
 # Imported by the gunicorn master before it forks (webapp/core/gunicorn.py), beyond the application and its URLconf:
-# every worker then holds them (RSS), shared (PSS). torch (drum studio, playlists) and numba (the alignment): any
-# worker that serves those requests imports them anyway, and imported there they measured 41 MB more resident
-# (66 MB more PSS) than inherited (docs/benchmarks.md, issue 17). "" for none: workers that never serve them stay
-# at ~80 MB, and the master at ~95 MB.
-WEB_PRELOAD = [
-    m for m in env.list("WEB_PRELOAD", default=["torch", "recommender.drums.learner", "recommender.alignment"]) if m
-]
+# every worker then holds them (RSS), shared (PSS). numba (the alignment) and the drum learner: a worker that serves
+# those requests imports them anyway, and imported there they measured more resident than inherited. No torch: no
+# request of the web's everyday paths imports it (the drum learner's Bayesian critic, the situation network and the
+# STFT are numpy; tests/test_footprint.py), and preloaded it made every worker ~180 MB larger (docs/benchmarks.md,
+# issue 17). "" for none: workers that never serve them stay at ~80 MB.
+WEB_PRELOAD = [m for m in env.list("WEB_PRELOAD", default=["recommender.drums.learner", "recommender.alignment"]) if m]
 WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=sizing.worker_concurrency())  # Celery children (runlocal)
 # Imported by a worker's main process before it forks its children (workers/memory.py); "" for none (e.g. a cpu
 # worker that should never hold torch: its tasks then import what they need themselves).
@@ -243,11 +242,14 @@ WORKER_PRELOAD = [
     )
     if m
 ]
-# runlocal's workers: one worker for both queues (default), or, with WORKER_SPLIT, a `cpu` worker of
-# WORKER_CONCURRENCY children preloading CPU_WORKER_PRELOAD (no torch) beside a `gpu` worker of one child (torch
-# and the encoders preloaded): cpu children then hold no torch, once no task on the cpu queue imports it (today the
-# analysis's STFT and retrain_contexts do: docs/benchmarks.md, issue 17).
-WORKER_SPLIT = env.bool("WORKER_SPLIT", default=False)
+# runlocal's workers (README, "Footprint and sizing"): by default a `cpu` worker of WORKER_CONCURRENCY children
+# preloading CPU_WORKER_PRELOAD (no torch: no cpu-queue task imports it) beside a `gpu` worker (torch and the
+# encoders preloaded) that grows to GPU_WORKER_CONCURRENCY children while embeddings queue up and shrinks back to
+# GPU_WORKER_IDLE_CHILDREN after 30 s without work (Celery's --autoscale), so ingestion keeps every core busy and
+# an idle deployment holds one torch child. WORKER_SPLIT=0: one worker for both queues, torch in every child.
+WORKER_SPLIT = env.bool("WORKER_SPLIT", default=True)
+GPU_WORKER_CONCURRENCY = env.int("GPU_WORKER_CONCURRENCY", default=WORKER_CONCURRENCY)
+GPU_WORKER_IDLE_CHILDREN = min(env.int("GPU_WORKER_IDLE_CHILDREN", default=1), GPU_WORKER_CONCURRENCY)
 CPU_WORKER_PRELOAD = [
     m
     for m in env.list(

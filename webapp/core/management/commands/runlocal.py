@@ -1,4 +1,4 @@
-"""Start everything on one machine: migrate, demo user and catalog, web server and a Celery worker.
+"""Start everything on one machine: migrate, demo user and catalog, web server and Celery workers.
 
 The embedded default needs no server: SQLite for data, kombu's SQLAlchemy transport on a SQLite
 file as the broker. Ctrl-C stops it all; running it again is harmless (every step is idempotent).
@@ -6,7 +6,9 @@ file as the broker. Ctrl-C stops it all; running it again is harmless (every ste
 This process only supervises, so it stays small: migrations and the demo catalog run in child processes
 (``manage.py migrate``, ``manage.py seed_demo``) and it imports nothing of the numeric stack. The web server
 loads the application once before forking its workers (``webapp/core/gunicorn.py``: they share its pages); the number of
-web workers and worker children comes from the machine (settings ``WEB_WORKERS``, ``WORKER_CONCURRENCY``).
+web workers and worker children comes from the machine (settings ``WEB_WORKERS``, ``WORKER_CONCURRENCY``). Two Celery
+workers by default (``WORKER_SPLIT``): the ``cpu`` queue's children never import torch; the ``gpu`` worker's grow
+from ``GPU_WORKER_IDLE_CHILDREN`` to ``GPU_WORKER_CONCURRENCY`` while embeddings wait (README, "Footprint and sizing").
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from django.core.management import get_commands
 from django.core.management.base import BaseCommand, CommandError
 
 DEMO_USER = "demo"
+GPU_PRELOAD = "torch,recommender.models.audio_encoder,recommender.models.crossmodal"  # the gpu worker's tasks' own
 
 
 def ensure_demo_user() -> tuple[str, str]:
@@ -44,10 +47,12 @@ def ensure_demo_user() -> tuple[str, str]:
     return DEMO_USER, password
 
 
-def celery_worker(queues: str, concurrency: int, name: str) -> list[str]:
-    """The command line of a Celery worker on ``queues`` with ``concurrency`` prefork children."""
-    return [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", queues, f"--concurrency={concurrency}",
-            "-n", name, "--loglevel=INFO"]  # fmt: skip
+def celery_worker(queues: str, concurrency: int, name: str, *, idle: int | None = None) -> list[str]:
+    """The command line of a Celery worker on ``queues`` with ``concurrency`` prefork children; with ``idle``, it
+    grows to ``concurrency`` children while tasks wait and shrinks back to ``idle`` after 30 s without any."""
+    size = f"--concurrency={concurrency}" if idle is None else f"--autoscale={concurrency},{idle}"
+    return [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", queues, size, "-n", name,
+            "--loglevel=INFO"]  # fmt: skip
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -57,7 +62,7 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 class Command(BaseCommand):
-    help = "Run Segue on this machine: web server on 127.0.0.1:8000 and a Celery worker (cpu, gpu)."
+    help = "Run Segue on this machine: web server on 127.0.0.1:8000 and Celery workers (cpu, gpu)."
     # The system checks import the URLconf, so every view and what they import (torch, numba, scipy: ~400 MB held
     # for nothing here); `migrate`, run first as a child process, runs them.
     requires_system_checks: list[str] = []
@@ -83,11 +88,11 @@ class Command(BaseCommand):
         if subprocess.run([*manage, "migrate", "--noinput", "--verbosity", "0"], env=env).returncode:
             raise CommandError("the database migrations failed; see the log above")
         username, password = ensure_demo_user()
-        if settings.WORKER_SPLIT:  # cpu children never hold torch; the gpu worker's one child shares its main's
-            cpu_env = {**env, "WORKER_PRELOAD": ",".join(settings.CPU_WORKER_PRELOAD)}
-            gpu_env = {**env, "WORKER_PRELOAD": "torch,recommender.models.audio_encoder,recommender.models.crossmodal"}
-            workers = [(celery_worker("cpu", concurrency, "segue-cpu@%h"), cpu_env),
-                       (celery_worker("gpu", 1, "segue-gpu@%h"), gpu_env)]  # fmt: skip
+        if settings.WORKER_SPLIT:  # cpu children never hold torch (workers/memory.py preloads by queue)
+            gpu_env = {**env, "WORKER_PRELOAD": os.environ.get("WORKER_PRELOAD", GPU_PRELOAD)}
+            gpu = celery_worker("gpu", settings.GPU_WORKER_CONCURRENCY, "segue-gpu@%h",
+                                idle=settings.GPU_WORKER_IDLE_CHILDREN)  # fmt: skip
+            workers = [(celery_worker("cpu", concurrency, "segue-cpu@%h"), env), (gpu, gpu_env)]
         else:
             workers = [(celery_worker("cpu,gpu", concurrency, "segue-local@%h"), env)]
         web = [
