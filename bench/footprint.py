@@ -117,7 +117,8 @@ def run_stack(root: Path, label: str, *, settle: float, window: float, timeout: 
                                                  text=True, check=True, timeout=300,
                                                  env={**env, "DJANGO_SETTINGS_MODULE": "webapp.settings"}
                                                  ).stdout.strip().splitlines()[-1])  # fmt: skip
-        out["samples"] = [(s.endpoint, s.status, s.seconds) for s in client.samples]
+        out["samples"] = [(s.endpoint, s.status, s.seconds, start - t0)
+                          for s, start in zip(client.samples, client.started, strict=True)]  # fmt: skip
     finally:
         sampler.stop()
         if proc.poll() is None:
@@ -127,19 +128,49 @@ def run_stack(root: Path, label: str, *, settle: float, window: float, timeout: 
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+    # what else ran while each request was served: cores our Celery workers kept busy, and the whole machine
+    out["samples"] = [(*row, *sampler.busy_cores(row[3], row[3] + row[2])) for row in out.get("samples", [])]
     out["processes"] = summary(sampler, steady_from, steady_to)
     out["totals"] = totals(sampler, steady_from, steady_to)
     return out
 
 
-def p95s(runs: list[dict]) -> dict[str, tuple[int, float]]:
-    """p95 (ms) per request kind over every run of a label (only answered, 2xx requests)."""
-    kinds: dict[str, list[float]] = {}
+def by_kind(runs: list[dict]) -> dict[str, list[tuple]]:
+    """Answered (2xx) samples of every run of a label per request kind: (ms, workers' busy cores, machine's)."""
+    kinds: dict[str, list[tuple]] = {}
     for run in runs:
-        for kind, status, seconds in run["samples"]:
+        for kind, status, seconds, *busy in run["samples"]:
             if 200 <= status < 300:
-                kinds.setdefault(kind, []).append(seconds * 1000)
-    return {k: (len(v), percentile(v, 95)) for k, v in sorted(kinds.items())}
+                kinds.setdefault(kind, []).append((seconds * 1000, *(busy[1:] or (float("nan"), float("nan")))))
+    return dict(sorted(kinds.items()))
+
+
+def p95s(runs: list[dict]) -> dict[str, tuple[int, float, float]]:
+    """(n, p50, p95) in ms per request kind over every run of a label (only answered, 2xx requests)."""
+    return {k: (len(v), percentile([x[0] for x in v], 50), percentile([x[0] for x in v], 95))
+            for k, v in by_kind(runs).items()}  # fmt: skip
+
+
+def slow_samples(by_label: dict[str, list[dict]], kind: str) -> None:
+    """Where one kind's slow requests come from: each label's latency beside what else was running, split at
+    the median of the workers' busy cores (background jobs of this stack) and of the machine's (everyone's)."""
+    print(f"\n`{kind}`: latency against load while it ran")
+    print("| run | n | p50 / p95 ms | slowest 6 ms (workers' busy cores, machine's) | p95: workers < / ≥ median |")
+    print("| --- | --- | --- | --- | --- |")
+    for label, runs in by_label.items():
+        rows = by_kind(runs).get(kind, [])
+        if not rows:
+            continue
+        ms = [r[0] for r in rows]
+        slow = sorted(rows, reverse=True)[:6]
+        mid = sorted(r[1] for r in rows)[len(rows) // 2]
+        quiet, busy = [r[0] for r in rows if r[1] < mid], [r[0] for r in rows if r[1] >= mid]
+        split = " / ".join(f"{percentile(v, 95):.0f} (n {len(v)})" if v else "–" for v in (quiet, busy))
+        print(
+            f"| {label} | {len(rows)} | {percentile(ms, 50):.0f} / {percentile(ms, 95):.0f} | "
+            + ", ".join(f"{m:.0f} ({w:.1f}, {c:.1f})" for m, w, c in slow)
+            + f" | {split} (at {mid:.2f}) |"
+        )
 
 
 def report(by_label: dict[str, list[dict]]) -> None:
@@ -170,19 +201,23 @@ def report(by_label: dict[str, list[dict]]) -> None:
     labels = list(by_label)
     tables = {label: p95s(runs) for label, runs in by_label.items()}
     kinds = sorted({k for t in tables.values() for k in t})
-    head = " | ".join(f"{label} n, p95 ms" for label in labels)
-    ratio = " | ratio" if len(labels) == 2 else ""
+    head = " | ".join(f"{label} n, p50, p95 ms" for label in labels)
+    ratio = " | p95 ratio" if len(labels) == 2 else ""
     print(f"\n| request kind | {head}{ratio} |\n| --- |{' --- |' * (len(labels) + (len(labels) == 2))}")
     for kind in kinds:
         cells = []
         for label in labels:
-            n, p = tables[label].get(kind, (0, float("nan")))
-            cells.append(f"{n}, {p:.0f}")
+            n, p50, p95 = tables[label].get(kind, (0, float("nan"), float("nan")))
+            cells.append(f"{n}, {p50:.0f}, {p95:.0f}")
         r = ""
         if len(labels) == 2:
-            a, b = (tables[label].get(kind, (0, float("nan")))[1] for label in labels)
+            a, b = (tables[label].get(kind, (0, 0, float("nan")))[2] for label in labels)
             r = f" | {b / a:.2f}" if a == a and b == b and a > 0 else " | –"
         print(f"| `{kind}` | {' | '.join(cells)}{r} |")
+    for kind in kinds:  # global recommendations (1.57x at p95 in the second pass) and any kind slower by > 10 %
+        a, b = (tables[label].get(kind, (0, 0, float("nan")))[2] for label in labels[-2:])
+        if kind.endswith("mode=global") or (len(labels) == 2 and a > 0 and b / a > 1.1):
+            slow_samples(by_label, kind)
 
 
 def main() -> None:
@@ -200,9 +235,9 @@ def main() -> None:
         for label, root in trees:
             by_label[label].append(run_stack(root, label.replace(" ", "-"), settle=args.settle, window=args.window,
                                              timeout=args.timeout))  # fmt: skip
+            if args.json:  # after every stack: a long run cut short keeps what it measured
+                args.json.write_text(json.dumps(by_label, indent=1))
     report(by_label)
-    if args.json:
-        args.json.write_text(json.dumps(by_label, indent=1))
 
 
 if __name__ == "__main__":

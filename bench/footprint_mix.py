@@ -24,8 +24,10 @@ class Client:
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Token {token}"
         self.samples: list[Sample] = []
+        self.started: list[float] = []  # time.monotonic() at each sample's request
 
     def call(self, method: str, path: str, kind: str, *, ok=(200, 201), **kw):
+        self.started.append(time.monotonic())
         t0 = time.perf_counter()
         try:
             res = self.http.request(method, self.base + path, timeout=self.timeout, **kw)

@@ -70,6 +70,21 @@ def memory_kb(pid: int) -> tuple[int, int] | None:
     return values["Rss:"], values.get("Pss:", values["Rss:"])
 
 
+def cpu_ticks(pid: int) -> int | None:
+    """CPU time ``pid`` has used (user + system, its own threads), in clock ticks."""
+    raw = _read(f"/proc/{pid}/stat")
+    if raw is None:
+        return None
+    fields = raw.rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def machine_busy_ticks() -> int:
+    """Clock ticks every core of the machine has spent not idle (everyone's processes, not only ours)."""
+    values = [int(v) for v in (_read("/proc/stat") or "cpu 0").splitlines()[0].split()[1:]]
+    return sum(values) - sum(values[3:5])  # minus idle and iowait
+
+
 def heavy_mapped(pid: int) -> list[str]:
     """The heavy packages whose shared libraries ``pid`` maps (so has imported)."""
     raw = _read(f"/proc/{pid}/maps") or ""
@@ -97,6 +112,7 @@ class Series:
     cmd: str
     rss: list[tuple[float, int]] = field(default_factory=list)  # (t, kB)
     pss: list[tuple[float, int]] = field(default_factory=list)
+    cpu: list[tuple[float, int]] = field(default_factory=list)  # (t, clock ticks used so far)
     heavy: list[str] = field(default_factory=list)  # heavy packages mapped at the last look
 
 
@@ -107,6 +123,7 @@ class Sampler:
         self.root, self.t0, self.interval = root, t0, interval
         self.series: dict[int, Series] = {}
         self.totals: list[tuple[float, int, int]] = []  # (t, sum RSS, sum PSS)
+        self.machine: list[tuple[float, int]] = []  # (t, busy clock ticks of the whole machine so far)
         self.n = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="footprint-sampler", daemon=True)
@@ -137,12 +154,30 @@ class Sampler:
             s = self.series[pid]
             s.rss.append((t, mem[0]))
             s.pss.append((t, mem[1]))
+            if (ticks := cpu_ticks(pid)) is not None:
+                s.cpu.append((t, ticks))
             if self.n % 10 == 0:  # every 5 s: a process only ever adds libraries
                 s.heavy = heavy_mapped(pid) or s.heavy
             total_rss += mem[0]
             total_pss += mem[1]
         self.totals.append((t, total_rss, total_pss))
+        self.machine.append((t, machine_busy_ticks()))
         self.n += 1
+
+    def busy_cores(self, start: float, end: float, roles: tuple[str, ...] = ("worker",)) -> tuple[float, float]:
+        """Over [start, end] (seconds since t0, widened to the samples around it): the cores our processes whose
+        role starts with one of ``roles`` kept busy, and the cores the whole machine kept busy (everyone's)."""
+        hz = os.sysconf("SC_CLK_TCK")
+
+        def rate(series: list[tuple[float, int]]) -> float:
+            before = [(t, v) for t, v in series if t <= start]
+            after = [(t, v) for t, v in series if t >= end]
+            if not before or not after or after[0][0] <= before[-1][0]:
+                return 0.0
+            return (after[0][1] - before[-1][1]) / hz / (after[0][0] - before[-1][0])
+
+        ours = sum(rate(s.cpu) for s in list(self.series.values()) if s.role.startswith(roles))
+        return ours, rate(self.machine)
 
 
 def _mean(values: list[int]) -> float:
