@@ -42,12 +42,12 @@ class MusicSequence:
     metre: np.ndarray | None = None  # same grid: section start 1, downbeat 0.7, beat 0.35
     _logs: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def event_logs(self, back: int, ahead: int) -> tuple[np.ndarray, np.ndarray]:
+    def event_logs(self, back: int, ahead: int, mix: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``fine_sync.event_logs`` of this track, computed once per tolerance (a cached sequence keeps them)."""
-        key = (back, ahead)
+        key = (back, ahead, round(mix, 6))
         if key not in self._logs:
-            self._logs.clear()  # one tolerance at a time: 58 KB a 3-min track, and most videos share one
-            self._logs[key] = event_logs(self.onset, self.metre, back=back, ahead=ahead)
+            self._logs.clear()  # one tolerance at a time: 86 KB a 3-min track, and most videos share one
+            self._logs[key] = event_logs(self.onset, self.metre, back=back, ahead=ahead, mix=mix)
         return self._logs[key]
 
 
@@ -204,6 +204,11 @@ def _rigid_kernel(sim, vec_ptr, seg, events, energy, ptr, shot_starts, shot_ids,
     n_cuts = max(1.0, float(len(cut_frames)))
     use_content = w[0] != 0.0
     out = np.full((n, 5), -np.inf)
+    a_sum = np.zeros(tv + 1)  # the activity's prefix sums: a track shorter than the video covers only its start
+    a_sq = np.zeros(tv + 1)
+    for i in range(tv):
+        a_sum[i + 1] = a_sum[i] + act[i]
+        a_sq[i + 1] = a_sq[i] + act[i] ** 2
     for c in prange(n):
         a, tm = ptr[c], ptr[c + 1] - ptr[c]
         n_off = max(1, tm - tv + 1)
@@ -231,7 +236,11 @@ def _rigid_kernel(sim, vec_ptr, seg, events, energy, ptr, shot_starts, shot_ids,
             dot = dots[c, o]
             mean = (e_sum[hi] - e_sum[o]) / k_valid
             var = (e_sq[hi] - e_sq[o]) / k_valid - mean * mean
-            corr = dot / k_valid / np.sqrt(var) if var > 1e-9 else 0.0
+            a_mean = a_sum[k_valid] / k_valid
+            a_var = a_sq[k_valid] / k_valid - a_mean * a_mean
+            cov = dot / k_valid - mean * a_mean
+            # a correlation over the covered frames, counted by the share of the video they cover
+            corr = cov / np.sqrt(var * a_var) * k_valid / tv if var > 1e-9 and a_var > 1e-9 else 0.0
             score = w[0] * content / w[3] + w[1] * sync / w[4] + w[2] * corr / w[5]
             if o < len(sc):
                 sc[o] = score
@@ -374,7 +383,7 @@ def _window_stats(video: VideoSequence, track: MusicSequence, start: int) -> tup
     n_cuts = max(1.0, video.cuts.sum())
     sync = (float(video.cuts[:k] @ ev) - n_cuts * ev.mean()) / n_cuts if k else 0.0
     corr = float(np.corrcoef(video.activity[:k], en)[0, 1]) if k > 2 and en.std() > 1e-9 else 0.0
-    return sync, (0.0 if np.isnan(corr) else corr)
+    return sync, (0.0 if np.isnan(corr) else corr * k / tv)
 
 
 def align(
@@ -464,11 +473,11 @@ def _fine_pass(video: VideoSequence, tracks, w: Weights, coarse: np.ndarray, opt
     # A cut shows on the first frame after its beat (up to a frame late, more if compression smears it); an
     # onset envelope peaks a frame or two after the attack it hears (measured: ~40 ms on generated songs).
     back, ahead = int(round(1.5 * frame / FINE_HOP)), int(round((0.5 * frame + ANALYSIS_LAG) / FINE_HOP))
-    logs = [t.event_logs(back, ahead) for t in tracks]
-    log_on = np.concatenate([on for on, _ in logs])
-    log_me = np.concatenate([me for _, me in logs])
-    fptr = np.cumsum([0] + [len(on) for on, _ in logs]).astype(np.int64)
-    return fine_kernel(log_on, log_me, fptr, coarse, optr, cut_idx, acc_idx,
+    mix = w.onset / (w.onset + w.metre) if w.onset + w.metre > 0 else 0.5  # what the cuts land on, onset or metre
+    logs = [t.event_logs(back, ahead, mix) for t in tracks]
+    log_on, log_me, log_cut = (np.concatenate([curves[i] for curves in logs]) for i in range(3))
+    fptr = np.cumsum([0] + [len(curves[0]) for curves in logs]).astype(np.int64)
+    return fine_kernel(log_on, log_me, log_cut, fptr, coarse, optr, cut_idx, acc_idx,
                        video.accent_strengths.astype(np.float64), n_video, w.fine, hop / FINE_HOP)  # fmt: skip
 
 

@@ -81,8 +81,8 @@ def _add_shifted(total, curve, shift, weight):  # pragma: no cover
 
 
 @njit(cache=True, fastmath=True)
-def _log_density(curve, power, prior, half, out):  # pragma: no cover
-    """``out = log(1 - prior + prior * d)`` with ``d = curve**power`` over its mean within ±``half`` frames.
+def _density(curve, power, half, out):  # pragma: no cover
+    """``out = d = curve**power`` over its mean within ±``half`` frames: how much more likely than anywhere else.
 
     The mean is local (a few bars), so what counts is being *on* an event rather than near loud, busy music:
     a track with a quiet intro and a dense climax would otherwise pull every video's events into its climax.
@@ -100,43 +100,54 @@ def _log_density(curve, power, prior, half, out):  # pragma: no cover
     for j in range(n):
         lo, hi = max(0, j - half), min(n, j + half + 1)
         mean = (cum[hi] - cum[lo]) / (hi - lo)
-        dens = powered[j] / mean if mean > 1e-9 else 1.0
-        out[j] = np.log(1.0 - prior + prior * dens)
+        out[j] = powered[j] / mean if mean > 1e-9 else 1.0
 
 
 def event_logs(onset: np.ndarray, metre: np.ndarray, *, back: int, ahead: int, prior: float = PRIOR,
-               power: float = POWER, local: int = LOCAL) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """A track's log curves ``(log_onset, log_metre)``, each ``(len(onset),)`` float32 nats per fine frame.
+               power: float = POWER, local: int = LOCAL, mix: float = 0.5) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """A track's log curves ``(log_onset, log_metre, log_cut)``, each ``(len(onset),)`` float32 nats per frame.
 
+    ``log_cut`` is what a cut earns: an editor cuts on an onset *or* on the metre, so a cut's likelihood is
+    one mixture, ``1 - prior + prior · (mix · d_onset + (1 - mix) · d_metre)``; a cut on a downbeat where the
+    music has no attack is not also punished as a missed onset (as the sum of the two separate logs would).
     They depend on the track and on how precisely the video places its events (``back``/``ahead`` frames),
     not on the video itself, so a process computes them once per track and frame rate (``MusicSequence``
     keeps them) and a query only adds shifted copies.
     """
     onset = np.ascontiguousarray(onset, dtype=np.float32)
     metre = np.ascontiguousarray(metre, dtype=np.float32)
-    return _event_logs(onset, metre, int(back), int(ahead), float(prior), float(power), int(local))
+    return _event_logs(onset, metre, int(back), int(ahead), float(prior), float(power), int(local), float(mix))
 
 
 @njit(cache=True, fastmath=True)
-def _event_logs(onset, metre, back, ahead, prior, power, local):  # pragma: no cover
+def _event_logs(onset, metre, back, ahead, prior, power, local, mix):  # pragma: no cover
     tm = len(onset)
     on = np.empty(tm, dtype=np.float32)
     me = np.empty(tm, dtype=np.float32)
     _dilate(onset, back, ahead, on)
     _dilate(metre, back, ahead, me)
+    d_on = np.empty(tm, dtype=np.float32)
+    d_me = np.empty(tm, dtype=np.float32)
+    _density(on, power, local, d_on)
+    _density(me, 1.0, local, d_me)
     log_on = np.empty(tm, dtype=np.float32)
     log_me = np.empty(tm, dtype=np.float32)
-    _log_density(on, power, prior, local, log_on)
-    _log_density(me, 1.0, prior, local, log_me)
-    return log_on, log_me
+    log_cut = np.empty(tm, dtype=np.float32)
+    for j in range(tm):
+        log_on[j] = np.log(1.0 - prior + prior * d_on[j])
+        log_me[j] = np.log(1.0 - prior + prior * d_me[j])
+        log_cut[j] = np.log(1.0 - prior + prior * (mix * d_on[j] + (1.0 - mix) * d_me[j]))
+    return log_on, log_me, log_cut
 
 
 @njit(cache=True, parallel=True, fastmath=True)
-def fine_kernel(log_on, log_me, fptr, coarse, cptr, cut_idx, acc_idx, acc_w, n_video, w, ratio):  # pragma: no cover
+def fine_kernel(log_on, log_me, log_cut, fptr, coarse, cptr, cut_idx, acc_idx, acc_w, n_video, w,
+                ratio):  # pragma: no cover  # fmt: skip
     """Best fine offset per candidate of ``coarse[round(o / ratio)] + Σ w_k term_k(o)``.
 
-    ``log_on``/``log_me`` are the candidates' ``event_logs`` end to end (``fptr`` bounds). A cut adds both
-    curves at once (weighted), an accent the onset curve times its strength: one shifted add per event.
+    ``log_on``/``log_me``/``log_cut`` are the candidates' ``event_logs`` end to end (``fptr`` bounds). A cut
+    adds the mixture curve weighted by ``onset + metre``, an accent the onset curve times its strength: one
+    shifted add per event. The onset and metre terms reported are the separate curves' sums at the best offset.
 
     Returns ``(n, 3 + N_TERMS)``: score, fine offset, the three terms (nats) and the coarse score there.
     """
@@ -147,19 +158,26 @@ def fine_kernel(log_on, log_me, fptr, coarse, cptr, cut_idx, acc_idx, acc_w, n_v
         a, tm = fptr[c], fptr[c + 1] - fptr[c]
         n_off = max(1, tm - n_video + 1)
         n_coarse = cptr[c + 1] - cptr[c]
-        lo, lm = log_on[a : a + tm], log_me[a : a + tm]  # views indexed from 0 (see _add_shifted)
+        lo, lm, lc = log_on[a : a + tm], log_me[a : a + tm], log_cut[a : a + tm]  # views indexed from 0
         cut_curve = np.empty(tm, dtype=np.float32)
         acc_curve = np.empty(tm, dtype=np.float32)
         for j in range(tm):
-            cut_curve[j] = w_on * lo[j] + w_me * lm[j]
+            cut_curve[j] = (w_on + w_me) * lc[j]
             acc_curve[j] = w_acc * lo[j]
         total = np.zeros(n_off, dtype=np.float32)
+        # an event past the end of a track shorter than the video lands on no music: it counts as much as
+        # an event placed at random on this track (the curve's mean), neither for it nor against it
+        cut_mean, acc_mean = np.float32(cut_curve.mean()), np.float32(acc_curve.mean())
         for k in range(len(cut_idx)):
             if cut_idx[k] < tm:
                 _add_shifted(total, cut_curve, cut_idx[k], np.float32(1.0))
+            for o in range(max(0, tm - cut_idx[k]), n_off):
+                total[o] += cut_mean
         for k in range(len(acc_idx)):
             if acc_idx[k] < tm:
                 _add_shifted(total, acc_curve, acc_idx[k], np.float32(acc_w[k]))
+            for o in range(max(0, tm - acc_idx[k]), n_off):
+                total[o] += np.float32(acc_w[k]) * acc_mean
         cs = coarse[cptr[c] : cptr[c] + n_coarse]
         best, best_o, best_base = -np.inf, 0, 0.0
         for o in range(n_off):

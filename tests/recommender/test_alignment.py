@@ -93,3 +93,34 @@ def test_music_segments_follow_downbeats_and_sections():
     assert starts[0] == 0.0 and 7.0 in starts and 4.0 in starts and spans[-1][1] == 20.0
     assert all(b > a for a, b in spans)
     assert music_segments(10.0, [])[1][0] == 4.0  # no downbeats: every 4 s
+
+
+def test_a_short_tracks_loudness_agreement_is_a_bounded_correlation_over_what_it_covers():
+    """A quiet 12-s song against a 30-s video that fades in: its loudness in dB (all far below 0) must not be
+    read against activity that only sums to zero over the whole video (that made a correlation of 7)."""
+    rng = np.random.default_rng(5)
+    short = _track(rng, duration=12.0)
+    short["energy"] = np.full(24, -40.0) + rng.normal(0, 0.5, 24)
+    times = np.arange(0, 30, 0.25)
+    activity = np.where(times < 12, -2.0, 1.0) + rng.normal(0, 0.1, len(times))  # dark start, bright rest
+    video = video_sequence(30.0, [(0.0, 30.0)], np.ones((1, 16)) / 4, activity=activity, activity_times=times)
+    r = align(video, [_seq(short)], weights=Weights(content=0.0, sync=0.0, energy=1.0), paths=0)[0]
+    assert -0.4 <= r.energy <= 0.4 + 1e-9  # at most the covered share (12 of 30 s) of a correlation
+
+
+def test_a_cut_on_a_downbeat_without_an_attack_is_not_punished_as_a_missed_onset():
+    """An editor cuts on an onset *or* on the metre: the cut's likelihood is one mixture, so a cut on a
+    downbeat where the music has no attack earns the metre's evidence instead of also paying for the onset."""
+    from recommender.fine_sync import PRIOR, event_logs, metre_curve
+
+    n = 2400  # 60 s at 25 ms
+    downbeats = np.arange(0.0, 60.0, 2.0)
+    metre = metre_curve(60.0, beats=np.arange(0.0, 60.0, 0.5), downbeats=downbeats)
+    onset = np.zeros(n, dtype=np.float32)
+    onset[np.round((downbeats + 0.75) / 0.025).astype(int)] = 1.0  # the attacks fall between the downbeats
+    log_on, log_me, log_cut = event_logs(onset, metre, back=2, ahead=3, mix=0.5)
+    on_downbeat = np.round(downbeats[4:-4] / 0.025).astype(int)
+    nowhere = on_downbeat + 10  # 0.25 s after the downbeat: between two beats, 0.5 s before the attack
+    assert np.all(log_cut[on_downbeat] > 0.0)  # more likely there than anywhere: evidence for the offset
+    assert np.all(log_cut[on_downbeat] > log_on[on_downbeat] + log_me[on_downbeat] + 0.1)
+    assert np.allclose(log_cut[nowhere], np.log(1 - PRIOR), atol=1e-5)  # on nothing: the floor, once
