@@ -14,6 +14,9 @@ of cuts, 24 fps, cutting a frame or two early, long shots, handheld shake, fades
 Set "C" was written after B had been looked at, and is kept unseen in its turn: cuts placed late or jittered
 by a frame or two, dips to black and white flashes as transitions, zoom pulses on beats, 23.976, 50 and
 59.94 fps, heavy compression.
+Set "D" was written after C had been looked at (session 6), and is kept unseen in its turn: cross-dissolves
+centred on the edit point (an editing program's default) and whip pans as transitions, vertical and letterboxed
+frames, film grain, flashes on downbeats only, cuts every fourth bar, 60 fps.
 """
 
 from __future__ import annotations
@@ -90,6 +93,11 @@ class Habits:
     transition: str = "cut"  # cut, dip (to black, centred on the cut), white (two bright frames after it)
     pulse: float = 0.0  # zoom pulse on every beat
     crf: int = 23
+    xfade: float = 0.0  # seconds of a cross-dissolve centred on the edit point (transition "xfade")
+    whip: int = 0  # frames either side of a cut blurred by a whip pan (transition "whip")
+    letterbox: float = 0.0  # share of the height covered by black bars
+    grain: float = 0.0  # film grain, pixel levels
+    size: tuple[int, int] = (480, 270)
 
 
 def draw_habits(rng: np.random.Generator, family: str) -> Habits:
@@ -115,6 +123,23 @@ def draw_habits(rng: np.random.Generator, family: str) -> Habits:
             transition=str(rng.choice(["cut", "cut", "dip", "white"])), pulse=float(rng.choice([0.0, 0.0, 0.04])),
             crf=int(rng.choice([23, 30, 35])),
         )  # fmt: skip
+    if family == "D":
+        transition = str(rng.choice(["cut", "cut", "xfade", "whip"]))
+        return Habits(
+            grid=str(rng.choice(["downbeat", "beat", "bar2", "bar4", "section", "onset", "free", "downbeat"])),
+            on_grid=float(rng.uniform(0.5, 1.0)), off_grid_rate=float(rng.choice([0.0, rng.uniform(0.02, 0.2)])),
+            min_shot=float(rng.uniform(0.25, 2.0)), early_frames=int(rng.integers(-1, 2)),
+            flash=str(rng.choice(["none", "onset", "downbeat", "beat"])), flash_gain=float(rng.uniform(0.05, 0.35)),
+            punch=bool(rng.random() < 0.25), follow=float(rng.choice([0.0, rng.uniform(0.2, 1.0)])),
+            camera=float(rng.uniform(0.0, 1.5)), shake=float(rng.choice([0.0, rng.uniform(0.5, 3.0)])), dissolve=0.0,
+            fade=bool(rng.random() < 0.2), fps=float(rng.choice([24.0, 29.97, 30.0, 60.0])),
+            codec=str(rng.choice(["libx264", "libx264", "mpeg4"])), jitter=int(rng.integers(0, 2)),
+            transition=transition, crf=int(rng.choice([18, 23, 28])),
+            xfade=float(rng.uniform(0.2, 0.6)) if transition == "xfade" else 0.0,
+            whip=int(rng.integers(2, 5)) if transition == "whip" else 0,
+            letterbox=float(rng.choice([0.0, 0.0, 0.25])), grain=float(rng.choice([0.0, 0.0, rng.uniform(3, 10)])),
+            size=[(480, 270), (270, 480), (640, 360)][int(rng.integers(3))],
+        )  # fmt: skip
     return Habits(
         grid=str(rng.choice(["downbeat", "bar2", "section", "beat2", "free"])), on_grid=float(rng.uniform(0.3, 0.9)),
         off_grid_rate=float(rng.uniform(0.0, 0.2)), min_shot=float(rng.uniform(1.0, 3.0)),
@@ -129,7 +154,8 @@ def draw_habits(rng: np.random.Generator, family: str) -> Habits:
 def cut_times(ev: MusicEvents, h: Habits, rng: np.random.Generator, start: float, seconds: float) -> list[float]:
     """Cut times in the video (seconds from its start)."""
     grid = {
-        "downbeat": ev.downbeats, "bar2": ev.downbeats[:: 2], "beat2": ev.beats[:: 2], "onset": ev.onsets,
+        "downbeat": ev.downbeats, "bar2": ev.downbeats[:: 2], "bar4": ev.downbeats[:: 4], "beat2": ev.beats[:: 2],
+        "onset": ev.onsets,
         "beat": ev.beats,
         "section": np.concatenate([ev.sections, ev.downbeats[:: 4]]), "free": np.zeros(0),
     }[h.grid]  # fmt: skip
@@ -168,7 +194,7 @@ def render_video(
         p0, p1 = rng.uniform(-0.5, 0.5, 2), rng.uniform(-0.5, 0.5, 2) * h.camera
         shots.append((img, z0, max(1.0, z1), p0, p1))
     w, hgt = size
-    onsets = ev.onsets if h.flash == "onset" else ev.beats
+    onsets = {"onset": ev.onsets, "downbeat": ev.downbeats}.get(h.flash, ev.beats)
     n = int(round(seconds * h.fps))
     walk = np.cumsum(rng.standard_normal((n, 2)), axis=0) * h.shake * 0.3
     with av.open(str(path), "w") as out:
@@ -186,6 +212,7 @@ def render_video(
                 a = (t - edges[k]) / h.dissolve
                 prev = _shot_frame(shots[k - 1], edges, k - 1, t, size, walk[f], h, ev, start)
                 frame = cv2.addWeighted(frame, a, prev, 1 - a, 0)
+            frame = _centred_transition(frame, shots, edges, k, t, size, walk[f], h, ev, start)
             gain = 1.0 + h.follow * 0.2 * float(np.interp(start + t, ev.loud_times, ev.loudness))
             if h.flash != "none":
                 gain += h.flash_gain * _decay(onsets - start, t, 0.08)
@@ -194,10 +221,42 @@ def render_video(
             gain *= _transition_gain(h, edges, t)
             if h.transition == "white" and k > 0 and 0 <= t - edges[k] < 2 / h.fps:
                 frame = (255 - (255 - frame.astype(np.float32)) * 0.3).astype(np.uint8)
-            frame = np.clip(frame.astype(np.float32) * max(0.0, gain), 0, 255).astype(np.uint8)
+            frame = frame.astype(np.float32) * max(0.0, gain)
+            if h.grain:
+                frame += rng.normal(0.0, h.grain, frame.shape).astype(np.float32)
+            if h.letterbox:
+                bar = int(round(hgt * h.letterbox / 2))
+                frame[:bar], frame[hgt - bar :] = 0.0, 0.0
+            frame = np.clip(frame, 0, 255).astype(np.uint8)
             out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
         out.mux(stream.encode())
     return cuts
+
+
+def _centred_transition(frame, shots, edges, k, t, size, shake, h: Habits, ev: MusicEvents, start: float):
+    """A cross-dissolve centred on the nearest edit point, or a whip pan's smear across it."""
+    import cv2
+
+    if h.transition not in ("xfade", "whip") or len(edges) < 3:
+        return frame
+    m = int(np.argmin([abs(t - e) for e in edges[1:-1]])) + 1  # the nearest cut: shots m - 1 → m
+    half = h.xfade / 2 if h.transition == "xfade" else h.whip / h.fps
+    if abs(t - edges[m]) >= half:
+        return frame
+    other = m - 1 if k == m else m
+    if other < 0 or other >= len(shots):
+        return frame
+    second = _shot_frame(shots[other], edges, other, t, size, shake, h, ev, start)
+    a = (t - (edges[m] - half)) / (2 * half)  # 0 → 1 across the edit: shot m's share
+    incoming, outgoing = (frame, second) if k == m else (second, frame)
+    if h.transition == "xfade":
+        return cv2.addWeighted(incoming, a, outgoing, 1 - a, 0)
+    closeness = 1.0 - abs(t - edges[m]) / half  # strongest on the cut
+    width = size[0]
+    shown = incoming if k == m else outgoing
+    moved = np.roll(shown, int(round((1 - a if k == m else -a) * 0.3 * width * closeness)), axis=1)
+    kernel = max(3, int(round(width * 0.15 * closeness)) | 1)
+    return cv2.blur(moved, (kernel, 1))
 
 
 def _transition_gain(h: Habits, edges: list[float], t: float) -> float:
@@ -263,7 +322,7 @@ def make_query(
     start = float(rng.uniform(0.0, max(0.0, duration - seconds - 0.5)))
     h = draw_habits(rng, family)
     path = path.with_suffix(".webm" if h.codec == "libvpx" else ".mp4")
-    cuts = render_video(path, photos, ev, h, rng, start=start, seconds=seconds)
+    cuts = render_video(path, photos, ev, h, rng, start=start, seconds=seconds, size=tuple(h.size))
     meta = {"track": track, "start": round(start, 4), "seconds": round(seconds, 3), "cuts": cuts, "habits": asdict(h),
             "file": path.name}  # fmt: skip
     path.with_suffix(".json").write_text(json.dumps(meta))
