@@ -4,10 +4,10 @@
 
 Catalog: every music file of the Debian game-soundtrack packages named in ../shared/README.md that is at
 least 45 s long (the first 180 s of each), plus the 100 demo songs as distractors. Queries: silent
-20–40-s videos made by ``bench/real_media_queries.py`` from Debian wallpapers; set A is the habits family
-used while developing, set B habits nobody tuned on. Every mode is reported on both sets with the random
-floor, in the same run. Analyses and videos are cached in ``--cache``; nothing here is a run-time
-dependency of Segue.
+20–40-s videos edited from Debian wallpapers by ``recommender/synth/photo_video.py``; set A is the habits
+family used while developing, B, C and D habits written later, each kept unseen until a run that reports it.
+Every mode is reported on every set with the random floor, in the same run. Analyses and videos are cached
+in ``--cache``; nothing here is a run-time dependency of Segue.
 """
 
 from __future__ import annotations
@@ -161,11 +161,15 @@ def load_queries(videos: list[Path], entries: list[ev.Entry], model, cache: Path
 
 
 def variants() -> dict:
-    from recommender.alignment import Weights, load_weights
+    from recommender.alignment import DEFAULT_WEIGHTS, WEIGHTS_PATH, Weights, load_weights
 
+    fitted = (
+        {"alignment (hand-set blend)": ("rigid", Weights.blend(1.0, DEFAULT_WEIGHTS))} if WEIGHTS_PATH.exists() else {}
+    )
     return {
         "alignment (0.25 s grid)": ("rigid", Weights(content=0.0, sync=0.5, energy=0.5)),
         "alignment (default)": ("rigid", Weights.blend(1.0, load_weights())),
+        **fitted,
         "events only": ("rigid", Weights(content=0.0, sync=0.0, energy=0.0, onset=1.0, metre=1.0, accent=0.5)),
         "events + energy": ("rigid", Weights(content=0.0, sync=0.0, energy=0.5, onset=1.0, metre=1.0, accent=0.5)),
     }
@@ -200,7 +204,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=60, help="videos per query set")
     parser.add_argument("--demo", type=int, default=100, help="demo songs as distractors")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/segue-real-media"))
-    parser.add_argument("--sets", default="A,B,C")
+    parser.add_argument("--sets", default="A,B,C,D")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pool", type=int, default=50, help="also align only the global top N (0: skip)")
     args = parser.parse_args()
