@@ -39,9 +39,13 @@ def cmdline(pid: int) -> str:
 
 
 def children(pid: int) -> list[int]:
-    """Direct children (Linux ≥ 3.5 lists them per thread; the main thread's list is the process's)."""
-    raw = _read(f"/proc/{pid}/task/{pid}/children")
-    return [int(c) for c in raw.split()] if raw else []
+    """Direct children. Linux lists them per thread (``/proc/PID/task/TID/children``: those that thread forked), so
+    every thread's list: Celery's autoscaler forks the children it adds from its own thread."""
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return []
+    return [int(c) for tid in tids for c in (_read(f"/proc/{pid}/task/{tid}/children") or "").split()]
 
 
 def tree(root: int) -> dict[int, int]:
