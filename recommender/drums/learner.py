@@ -28,12 +28,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from recommender.drums import features
+from recommender.drums import features, search
 from recommender.drums.bayes import BayesLogistic
 from recommender.drums.critic import CriticConfig, EnsembleCritic
 from recommender.drums.ears import ears_for
 from recommender.drums.kit import Kit, synth_kit
 from recommender.drums.patterns import crossover, hamming, mutate, sample_prior
+from recommender.drums.search import edit
 
 LIKE, DISLIKE = 1.0, 0.0
 
@@ -54,11 +55,15 @@ class LearnerConfig:
     search_rounds: int = 2  # local search: rounds of editing the best variations under the drawn critic
     trust_radius: int = 6  # hits: the local search stays this close to a credibly liked loop (unbounded, climbing
     # a draw from few ratings drifted away from what was liked, docs/benchmarks.md)
+    trust_start: int = 6  # hits: the trust region around a fresh like (grows by ``trust_grow`` per like near it)
+    trust_grow: int = 2
     horizon: int = 30  # ratings over which the schedule moves from exploring to exploiting
     final_temperature: float = 0.0  # Thompson temperature after ``horizon`` ratings (0: the posterior mean)
     final_exploit_share: float = 0.9  # share of the pool that varies liked loops after ``horizon`` ratings
     credit: str = "both"  # "neighbourhood": the like-rate around a liked loop; "posterior": the critic's P(like) for
     # it; "both": the lower of the two
+    credit_scope: str = "loop"  # "loop": the ratings near each liked loop; "cluster": near any liked loop of its
+    # cluster (liked loops linked through neighbours)
     credit_prior: tuple[float, float] = (1.0, 3.0)  # likes and dislikes of prior weight in a neighbourhood
     group_shares: dict[str, float] = field(default_factory=dict)  # prior variance per feature group (default 1)
     explore_pool: int = 1  # before a credible like: the farthest of this many prior draws from what was played (1: a
@@ -91,29 +96,6 @@ def featurize(patterns: np.ndarray, atom_bank: np.ndarray) -> np.ndarray:
     """The first learner's critic input: log-mel beside the velocity grid, ``(n, N_MELS*frames + I*S)``."""
     mel = features.log_mel(patterns, atom_bank).reshape(len(patterns), -1)
     return np.concatenate([mel, patterns.reshape(len(patterns), -1)], axis=1).astype(np.float32)
-
-
-def edit(patterns: np.ndarray, rng: np.random.Generator, n_edits: np.ndarray | int = 1) -> np.ndarray:
-    """Small edits that keep a loop's busyness: each edit removes one hit or adds one, with even odds.
-
-    (Toggling every cell at a fixed rate mostly adds hits, since most cells are empty; repeated, that drifts
-    towards busy loops.) ``patterns`` ``(n, I, S)``; ``n_edits`` per loop.
-    """
-    out = np.array(patterns, dtype=np.float32, copy=True)
-    n = len(out)
-    flat = out.reshape(n, -1)
-    n_edits = np.broadcast_to(np.asarray(n_edits), (n,))
-    for r in range(int(n_edits.max(initial=0))):
-        active = n_edits > r
-        hits = flat > 0
-        remove = active & (rng.random(n) < 0.5) & hits.any(1)
-        add = active & ~remove & (~hits).any(1)
-        noise = rng.random(flat.shape)
-        rows = np.arange(n)
-        flat[rows[remove], np.argmax(np.where(hits, noise, -1.0), axis=1)[remove]] = 0.0
-        cells = np.argmax(np.where(~hits, noise, -1.0), axis=1)
-        flat[rows[add], cells[add]] = rng.uniform(0.5, 1.0, size=int(add.sum()))
-    return out
 
 
 def candidate_pool(
@@ -208,7 +190,7 @@ def _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n
     critic = BayesLogistic(prior_var, bias_mean=cfg.bias_mean, flip=cfg.flip)
     critic.fit(x_rated, labels)
     liked = labels > 0.5
-    credit = _credit(critic, x_rated, rated, labels, cfg)
+    credit = search.credit(critic, x_rated, rated, labels, cfg)
     if not (credit >= cfg.min_credit).any():
         # Nothing (credibly) liked yet: dislikes say where the taste is not, not where it is. Play the prior loop
         # that sounds least like anything played so far (the farthest of a few prior draws).
@@ -235,60 +217,20 @@ def _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n
     source = np.where(is_var, "variation", "prior").astype(object)
     x_pool = ears(pool, pool_kits)
     scores = BayesLogistic.score(x_pool, theta)[0]
-    pool, pool_kits, x_pool, scores, source = _local_search(
-        pool, pool_kits, x_pool, scores, source, theta, ears, recent, parents, rng, cfg
+    radii = search.trust_radii(parents, rated, labels, cfg)
+    if cfg.trust_start < cfg.trust_radius:  # variations outside every parent's trust region are not played
+        outside = (hamming(pool, parents) > radii[None, :]).all(axis=1) & (source != "prior")
+        scores = np.where(outside, -np.inf, scores)
+    pool, pool_kits, x_pool, scores, source = search.local_search(
+        pool, pool_kits, x_pool, scores, source, theta, ears, recent, parents, radii, rng, cfg
     )
     return _proposal(critic, pool, pool_kits, x_pool, int(np.argmax(scores)), str(source[np.argmax(scores)]), rng, t0)
-
-
-def _credit(critic: BayesLogistic, x_rated, rated, labels, cfg: LearnerConfig) -> np.ndarray:
-    """How credible each liked loop is as a place to search, ``(n_liked,)``.
-
-    ``neighbourhood``: the like-rate of the ratings within ``neighbourhood`` hits of it, with one like and one
-    dislike of prior weight; ``posterior``: the critic's P(like) for it, which has weighed that like against the
-    dislikes of similar-sounding loops (a like given by mistake stops being searched around once the loops played
-    near it are disliked; a true like keeps its credit when a variation is disliked for what the edit changed).
-    """
-    liked = labels > 0.5
-    if not liked.any():
-        return np.zeros(0)
-    posterior = critic.predict(x_rated[liked])[0]
-    if cfg.credit == "posterior":
-        return posterior
-    near = hamming(rated[liked], rated) <= cfg.neighbourhood
-    a, b = cfg.credit_prior
-    rate = ((near * labels[None, :]).sum(1) + a) / (near.sum(1) + a + b)
-    return np.minimum(rate, posterior) if cfg.credit == "both" else rate
 
 
 def _proposal(critic, pool, pool_kits, x_pool, i, source, rng, t0) -> Proposal:
     p_like, _ = critic.predict(x_pool[i : i + 1])
     spread = 1 / (1 + np.exp(-BayesLogistic.score(x_pool[i : i + 1], critic.sample(rng, 32))))
     return Proposal(pool[i], float(p_like[0]), float(spread.std()), source, time.perf_counter() - t0, int(pool_kits[i]))
-
-
-def _local_search(pool, pool_kits, x_pool, scores, source, theta, ears, recent, anchors, rng, cfg):
-    """Edit the drawn critic's best variations and add the children to the pool, ``search_rounds`` times; the
-    children stay within ``trust_radius`` hits of one of the ``anchors`` (the credibly liked loops)."""
-    for _ in range(cfg.search_rounds):
-        near = np.flatnonzero(source != "prior")  # around what was liked, not the prior's extremes
-        top = near[np.argsort(scores[near])[-cfg.search_parents :]]
-        parents = np.repeat(top, cfg.search_children)
-        children = edit(pool[parents], rng, rng.integers(1, cfg.max_edits + 1, size=len(parents)))
-        kids_kits = pool_kits[parents]
-        ok = hamming(children, anchors).min(axis=1) <= cfg.trust_radius
-        if len(recent):
-            ok &= hamming(children, recent[-cfg.recent :]).min(axis=1) >= cfg.min_distance
-        children, kids_kits = children[ok], kids_kits[ok]
-        if not len(children):
-            break
-        x_kids = ears(children, kids_kits)
-        pool = np.concatenate([pool, children])
-        pool_kits = np.concatenate([pool_kits, kids_kits])
-        x_pool = np.concatenate([x_pool, x_kids])
-        scores = np.concatenate([scores, BayesLogistic.score(x_kids, theta)[0]])
-        source = np.concatenate([source, np.full(len(children), "search", dtype=object)])
-    return pool, pool_kits, x_pool, scores, source
 
 
 def _propose_ensemble(rated, labels, pool, is_var, rng, kit, tempo, swing, n_steps, cfg, t0) -> Proposal:
