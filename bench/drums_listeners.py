@@ -162,10 +162,13 @@ def report(tastes, learners, results, latency, args, seconds: float) -> None:
             if not len(shares):
                 continue
             common = np.array([last[lr][name] for name, _, rate in audio if rate >= 0.02 and name in last[lr]])
+            sessions = [t for name, _, _ in audio for t in results.get((lr, name), [])]
+            unheard = np.mean([not any(t[: n - 10]) for t in sessions])
             print(
                 f"{lr}: {label}, liked share in the last 10: mean {shares.mean():.2f}, quartiles "
                 f"{np.percentile(shares, 25):.2f}/{np.median(shares):.2f}/{np.percentile(shares, 75):.2f}, min "
                 f"{shares.min():.2f}; base rate >= 2 %: {np.mean(common >= 0.8 - 1e-9):.0%} of {len(common)} reach 0.8"
+                f"; {unheard:.0%} of {len(sessions)} sessions heard no truly liked loop in ratings 1-{n - 10}"
             )
     families = sorted({family for _, _, family, _, _ in tastes})
     print("mean liked share in the last 10 per family: " + ", ".join(families))

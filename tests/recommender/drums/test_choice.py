@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from recommender.drums import search
 from recommender.drums.learner import LearnerConfig, _schedule, edit, propose
 from recommender.drums.patterns import hamming, sample_prior
 
@@ -33,3 +34,41 @@ def test_schedule_explores_early_and_exploits_late():
     (t0, share0), (t_end, share_end) = _schedule(cfg, 0), _schedule(cfg, cfg.horizon + 5)
     assert t0 == cfg.temperature and share0 == cfg.exploit_share
     assert t_end == cfg.final_temperature < t0 and share_end == cfg.final_exploit_share > share0
+
+
+def test_a_chain_of_slips_is_judged_as_one_cluster():
+    """Four likes in a chain, each 2-4 hits from the next, each with three disliked variations (a quarter of the answers
+    liked: slips, at 10 % noise, among a region the taste does not reach). Judged one by one, every like counts its
+    neighbours' likes and only its own variations' dislikes, and stays credible; judged as the cluster they form,
+    they are dropped and the learner explores the prior again."""
+    rng = np.random.default_rng(0)
+    chain = [sample_prior(1, rng)[0]]
+    for _ in range(3):
+        chain.append(edit(chain[-1][None], rng, 4)[0])
+    chain = np.array(chain)
+    disliked = np.concatenate([_around(loop, 3, rng) for loop in chain])
+    rated = np.concatenate([sample_prior(6, rng), chain, disliked])
+    labels = np.array([0] * 6 + [1] * 4 + [0] * len(disliked), dtype=np.float32)
+    assert (hamming(chain[1:], chain[:-1]).diagonal() <= LearnerConfig().neighbourhood).all()
+    for scope, expected in (("loop", {"variation", "search"}), ("cluster", {"prior"})):
+        cfg = LearnerConfig(credit_scope=scope)
+        sources = {propose(rated, labels, rated, rng=np.random.default_rng(s), config=cfg).source for s in range(3)}
+        assert sources <= expected, (scope, sources)
+
+
+def test_a_fresh_like_is_tested_close_by_and_the_region_grows_as_likes_confirm_it():
+    """Trust region: around a like with no other like near it, variations stay within ``trust_start`` hits; once
+    three variations near it are liked too, they may go up to ``trust_radius``."""
+    cfg = LearnerConfig(trust_start=4, trust_grow=1, trust_radius=6)
+    rng = np.random.default_rng(2)
+    liked = sample_prior(1, rng)[0]
+    others = sample_prior(5, rng)
+    fresh = np.concatenate([others, liked[None]])
+    fresh_labels = np.array([0] * 5 + [1], dtype=np.float32)
+    props = [propose(fresh, fresh_labels, fresh, rng=np.random.default_rng(s), config=cfg) for s in range(4)]
+    near = [p for p in props if p.source != "prior"]
+    assert near and all(hamming(p.pattern[None], liked[None])[0, 0] <= cfg.trust_start for p in near)
+    confirmed = np.concatenate([fresh, _around(liked, 3, rng)])
+    labels = np.concatenate([fresh_labels, np.ones(3, dtype=np.float32)])
+    assert search.trust_radii(liked[None], confirmed, labels, cfg)[0] == cfg.trust_radius
+    assert search.trust_radii(liked[None], fresh, fresh_labels, cfg)[0] == cfg.trust_start
