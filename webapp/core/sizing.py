@@ -6,8 +6,9 @@ limit when there is one (cgroup v2 ``memory.max`` or v1 ``memory.limit_in_bytes`
 
 The rule (figures from ``bench/footprint.py``, see the README's "Footprint and sizing"): one process per core, at
 most 4, and at most one per GiB of memory for web workers and one per 1.5 GiB for worker children: a web worker
-that has served every kind of request holds ~0.46 GB resident (~0.28 GB of it its own, PSS), a worker child that
-ran analyses and embeddings ~0.5 GB (~0.25 GB PSS).
+that has served every kind of request holds ~0.29 GB resident (~0.19 GB of it its own, PSS); each unit of worker
+concurrency is a ``cpu`` child (~0.29 GB, ~0.13 GB PSS) and, while the catalog is ingested, a ``gpu`` child
+(~0.3-0.5 GB, ~0.2 GB PSS).
 """
 
 from __future__ import annotations
