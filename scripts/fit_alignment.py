@@ -7,8 +7,10 @@ Training music videos: real music from Debian packages that the real-media bench
 them with apt-get, development only), each track's first three minutes, with synthesised songs (seeds 500 on,
 none of them in the demo catalog, each bar at a gain of its own) as distractors; edited from real photographs
 (Debian wallpaper packages) with editing habits drawn per video by ``recommender/synth/photo_video.py`` from
-families A, B and C in turn. Family D and every file of ``bench/real_media.py`` (its music, its videos) stay
-out, so the benchmark remains a test. ``--music synth`` fits on synthesised songs only (the first fit).
+families A, B and C in turn; and 12-fps generated music videos of the synthesised songs
+(``recommender/synth/music_video.py``, as issue 5's tests upload). Family D and every file of
+``bench/real_media.py`` (its music, its videos) stay out, so the benchmark remains a test. ``--music synth``
+fits on synthesised songs only (the first fit).
 Reproduces ``recommender/checkpoints/alignment_weights.json``.
 """
 
@@ -41,6 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--songs", type=int, default=40, help="synthesised songs (distractors with --music real)")
     parser.add_argument("--clips", type=int, default=90)
+    parser.add_argument("--synth-clips", type=int, default=30, help="also: 12-fps generated music videos")
     parser.add_argument("--music", choices=["real", "synth"], default="real")
     parser.add_argument("--work", type=Path, default=Path("/tmp/segue-fit-alignment-3"))
     parser.add_argument("--out", type=Path, default=WEIGHTS_PATH)
@@ -89,18 +92,43 @@ def main() -> None:
         queries.append(_cached(key, lambda video=video, k=k, meta=meta: ev.video_query(video, model, k, meta["start"])))
         if (i + 1) % 10 == 0:
             print(f"  {i + 1}/{args.clips} training clips", flush=True)
+    for i in range(args.synth_clips):
+        queries.append(_synth_clip(args.work, i, args.seed, names, entries, model, songs=args.songs))
     weights, report = fit_weights([(q.sequence, q.truth, q.offset) for q in queries], [e.sequence for e in entries])
     print(f"fitted: {weights}\n{report}")
     command = (
-        f"scripts/fit_alignment.py --music {args.music} --songs {args.songs} --clips {args.clips} --seed {args.seed}"
+        f"scripts/fit_alignment.py --music {args.music} --songs {args.songs} --clips {args.clips} "
+        f"--synth-clips {args.synth_clips} --seed {args.seed}"
     )
-    what = (
-        f"{len(real)} real tracks of {', '.join(TRAIN_PACKAGES)} and {args.songs} synthesised songs"
-        if real
-        else (f"{args.songs} synthesised songs")
+    real_part = f"{len(real)} real tracks of {', '.join(TRAIN_PACKAGES)} and " if real else ""
+    source = (
+        f"{args.clips} photo clips of {real_part}{args.songs} synthesised songs and {args.synth_clips} generated "
+        f"12-fps clips ({command})"
     )
-    save_weights(args.out, weights, report, source=f"{args.clips} photo clips of {what} ({command})")
+    save_weights(args.out, weights, report, source=source)
     print(f"saved {args.out}")
+
+
+def _synth_clip(work: Path, i: int, seed: int, names: list[str], entries, model, *, songs: int):
+    """A 12-fps clip of ``recommender/synth/music_video.py`` (the kind of video issue 5's tests upload: shapes
+    cut on downbeats and sections, brightness following loudness) to a synthesised song: the photo clips alone
+    never show a low frame rate, where the cuts count on the coarse grid and loudness says the most."""
+    from recommender.mux import write_video
+    from recommender.synth.music_video import render
+
+    qrng = np.random.default_rng([seed, 11, i])
+    name = f"song-{FIRST_SEED + int(qrng.integers(songs))}"
+    video = work / f"synth{i:03d}.mp4"
+    meta_path = video.with_suffix(".json")
+    if not meta_path.exists():
+        a = entries[names.index(name)].analysis
+        start = float(qrng.uniform(0, max(0.0, a.duration - 16.0)))
+        write_video(video, render(a, qrng, start=start, seconds=16.0, fps=12.0), 12.0)
+        meta_path.write_text(json.dumps({"track": name, "start": round(start, 4)}))
+    meta = json.loads(meta_path.read_text())
+    key = work / "analysis" / f"synth{i:03d}-{ev.VIDEO_VERSION}.pkl"
+    k = names.index(meta["track"])
+    return _cached(key, lambda: ev.video_query(video, model, k, meta["start"]))
 
 
 def _cached(path: Path, make):
