@@ -361,7 +361,9 @@ def test_the_situation_network_answers_in_numpy_as_in_torch(tmp_path):
     assert np.abs(model.net.probabilities(x) - want).max() < 1e-6
     assert np.abs(model.shared(events[5][1]) - want[5]).max() < 1e-6
     torch.save({"hidden": 16, "net": net.state_dict(), "version": 3}, tmp_path / "old.pt")
+    torch.save({"hidden": 16, "net": net.state_dict(), "version": 3}, tmp_path / "legacy.pt",
+               _use_new_zipfile_serialization=False)  # fmt: skip
     model.save(tmp_path / "new.pt")
-    for name in ("old.pt", "new.pt"):
+    for name in ("old.pt", "legacy.pt", "new.pt"):
         again = situation.SituationModel.load(tmp_path / name)
         assert again.version == 3 and np.abs(again.net.probabilities(x) - want).max() < 1e-6

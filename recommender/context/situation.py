@@ -140,10 +140,13 @@ class SituationModel:
         path = Path(path)
         if not path.exists():
             return cls()
-        with np.load(path, allow_pickle=False) as saved:
-            if "w1" in saved.files:
-                net = SituationNet(*(saved[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
-                return cls(net=net, version=int(saved["version"]))
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                if "w1" in saved.files:
+                    net = SituationNet(*(saved[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
+                    return cls(net=net, version=int(saved["version"]))
+        except ValueError:  # not numpy's: torch's legacy (pickle) format
+            pass
         import torch
 
         state = torch.load(path, weights_only=True)
