@@ -64,10 +64,12 @@ class LearnerConfig:
     # it; "both": the lower of the two
     credit_scope: str = "loop"  # "loop": the ratings near each liked loop; "cluster": near any liked loop of its
     # cluster (liked loops linked through neighbours)
+    credit_draw: bool = False  # the neighbourhood's like-rate drawn from its Beta posterior instead of its mean
     credit_prior: tuple[float, float] = (1.0, 3.0)  # likes and dislikes of prior weight in a neighbourhood
     group_shares: dict[str, float] = field(default_factory=dict)  # prior variance per feature group (default 1)
     explore_pool: int = 1  # before a credible like: the farthest of this many prior draws from what was played (1: a
     # plain prior draw; the farthest of 3 leans to atypical loops and found typical tastes later, docs/benchmarks.md)
+    explore_density: bool = False  # the farthest relative to the candidate's distance to its prior neighbours
     flip: float = 0.1  # the critic expects this share of answers to be slips
     neighbourhood: int = 6  # hits: ratings this close to a liked loop say whether searching around it pays
     min_credit: float = 0.3  # search around liked loops whose neighbourhood like-rate is at least this
@@ -190,7 +192,7 @@ def _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n
     critic = BayesLogistic(prior_var, bias_mean=cfg.bias_mean, flip=cfg.flip)
     critic.fit(x_rated, labels)
     liked = labels > 0.5
-    credit = search.credit(critic, x_rated, rated, labels, cfg)
+    credit = search.credit(critic, x_rated, rated, labels, cfg, rng)
     if not (credit >= cfg.min_credit).any():
         # Nothing (credibly) liked yet: dislikes say where the taste is not, not where it is. Play the prior loop
         # that sounds least like anything played so far (the farthest of a few prior draws).
@@ -199,6 +201,8 @@ def _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n
         x_pool = ears(pool, pool_kits)
         heard = ears.smooth
         dist = ((x_pool[:, None, heard] - x_rated[None, :, heard]) ** 2).sum(-1).min(axis=1)
+        if cfg.explore_density:  # far from what was played relative to how far typical loops lie from their peers
+            dist = dist / ears.typical_gap(x_pool)
         if len(recent):
             dist[hamming(pool, recent[-cfg.recent :]).min(axis=1) < cfg.min_distance] = -1.0
         return _proposal(critic, pool, pool_kits, x_pool, int(np.argmax(dist)), "prior", rng, t0)

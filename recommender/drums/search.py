@@ -38,7 +38,7 @@ def edit(patterns: np.ndarray, rng: np.random.Generator, n_edits: np.ndarray | i
     return out
 
 
-def credit(critic: BayesLogistic, x_rated, rated, labels, cfg) -> np.ndarray:
+def credit(critic: BayesLogistic, x_rated, rated, labels, cfg, rng: np.random.Generator | None = None) -> np.ndarray:
     """How credible each liked loop is as a place to search, ``(n_liked,)``.
 
     ``neighbourhood``: the like-rate of the ratings within ``neighbourhood`` hits of it, with one like and one
@@ -56,7 +56,11 @@ def credit(critic: BayesLogistic, x_rated, rated, labels, cfg) -> np.ndarray:
     if cfg.credit_scope == "cluster":
         near = cluster_evidence(near[:, liked], near)
     a, b = cfg.credit_prior
-    rate = ((near * labels[None, :]).sum(1) + a) / (near.sum(1) + a + b)
+    likes, n = (near * labels[None, :]).sum(1), near.sum(1)
+    # With ``credit_draw``, Thompson over the liked loops: a like that lost its credit to a few unlucky variations
+    # is still tried now and then, a slip among many dislikes almost never.
+    draw = cfg.credit_draw and rng is not None
+    rate = rng.beta(likes + a, n - likes + b) if draw else (likes + a) / (n + a + b)
     return np.minimum(rate, posterior) if cfg.credit == "both" else rate
 
 

@@ -72,3 +72,24 @@ def test_a_fresh_like_is_tested_close_by_and_the_region_grows_as_likes_confirm_i
     labels = np.concatenate([fresh_labels, np.ones(3, dtype=np.float32)])
     assert search.trust_radii(liked[None], confirmed, labels, cfg)[0] == cfg.trust_radius
     assert search.trust_radii(liked[None], fresh, fresh_labels, cfg)[0] == cfg.trust_start
+
+
+def test_credit_drawn_from_its_posterior_retries_an_unlucky_like_but_not_a_slip():
+    """With ``credit_draw``, a like whose first two variations were disliked (its mean credit just under the
+    threshold) is still searched around in some draws; a like among twelve disliked variations almost never is."""
+    rng = np.random.default_rng(5)
+    liked = sample_prior(1, rng)[0]
+    others = sample_prior(6, rng)
+    labels_for = lambda k: np.array([0] * 6 + [1] + [0] * k, dtype=np.float32)  # noqa: E731
+    unlucky = np.concatenate([others, liked[None], _around(liked, 2, rng)])
+    slip = np.concatenate([others, liked[None], _around(liked, 12, rng)])
+    for cfg, rated, k, lo, hi in (
+        (LearnerConfig(pool_size=300), unlucky, 2, 0, 0),  # the mean credit: never searched around again
+        (LearnerConfig(pool_size=300, credit_draw=True), unlucky, 2, 3, 12),
+        (LearnerConfig(pool_size=300, credit_draw=True), slip, 12, 0, 1),
+    ):
+        searched = sum(
+            propose(rated, labels_for(k), rated, rng=np.random.default_rng(s), config=cfg).source != "prior"
+            for s in range(12)
+        )
+        assert lo <= searched <= hi, (cfg.credit_draw, k, searched)
