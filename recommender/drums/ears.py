@@ -42,7 +42,6 @@ class Ears:
         groups = bands.feature_groups(n_steps) + ["grid"] * self.n_grid + ["kit"] * self.n_kit
         self.smooth = np.flatnonzero(np.isin(groups, ["heard", "summary", "kit"]))
         z = ((raw - self.mean) / self.scale)[:, self.smooth]
-        self.reference = z  # what the fixed prior sample sounds like, (256, len(smooth))
         dist = np.sqrt(((z[:128, None, :] - z[None, 128:, :]) ** 2).sum(-1))
         rng = np.random.default_rng(777)
         self.rff_w = rng.standard_normal((len(self.smooth), rbf_features)) / (rbf_scale * np.median(dist))
@@ -74,12 +73,6 @@ class Ears:
         z = (self.raw(patterns, kit_idx) - self.mean) / self.scale
         rff = np.sqrt(2.0 / self.rff_b.size) * np.cos(z[:, self.smooth] @ self.rff_w + self.rff_b)
         return np.concatenate([z, rff], axis=1).astype(np.float32)
-
-    def typical_gap(self, x: np.ndarray, k: int = 5) -> np.ndarray:
-        """Squared distance ``(n,)`` from each of ``x`` ``(n, d)`` (this object's features) to its ``k``-th nearest
-        loop of the prior sample, in what is heard: small where the prior is dense, large for atypical loops."""
-        d = ((x[:, None, self.smooth] - self.reference[None, :, :]) ** 2).sum(-1)
-        return np.partition(d, k, axis=1)[:, k] + 1e-6
 
     def prior_var(self, linear: float, smooth: float, shares: dict[str, float] | None = None) -> np.ndarray:
         """Per-column prior variance: ``linear`` shared among the linear groups (in proportion to ``shares``,

@@ -69,7 +69,6 @@ class LearnerConfig:
     group_shares: dict[str, float] = field(default_factory=dict)  # prior variance per feature group (default 1)
     explore_pool: int = 1  # before a credible like: the farthest of this many prior draws from what was played (1: a
     # plain prior draw; the farthest of 3 leans to atypical loops and found typical tastes later, docs/benchmarks.md)
-    explore_density: bool = False  # the farthest relative to the candidate's distance to its prior neighbours
     flip: float = 0.1  # the critic expects this share of answers to be slips
     neighbourhood: int = 6  # hits: ratings this close to a liked loop say whether searching around it pays
     min_credit: float = 0.3  # search around liked loops whose neighbourhood like-rate is at least this
@@ -201,8 +200,6 @@ def _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n
         x_pool = ears(pool, pool_kits)
         heard = ears.smooth
         dist = ((x_pool[:, None, heard] - x_rated[None, :, heard]) ** 2).sum(-1).min(axis=1)
-        if cfg.explore_density:  # far from what was played relative to how far typical loops lie from their peers
-            dist = dist / ears.typical_gap(x_pool)
         if len(recent):
             dist[hamming(pool, recent[-cfg.recent :]).min(axis=1) < cfg.min_distance] = -1.0
         return _proposal(critic, pool, pool_kits, x_pool, int(np.argmax(dist)), "prior", rng, t0)
