@@ -1,5 +1,6 @@
-"""What a ``cpu``-queue worker child holds after analysing tracks, with the analysis's STFT in torch (as
-``recommender/spectral.py`` computes it) or in numpy, side by side in the same run (issue 17).
+"""What a ``cpu``-queue worker child holds after analysing tracks, with the analysis's STFT in numpy (as
+``recommender/spectral.py`` computes it since issue 17's third pass) or in torch (as it did before), side by side in
+the same run (issue 17).
 
     .venv/bin/python bench/footprint_analysis.py [--seconds 180] [--tracks 3] [--repeats 5]
 
@@ -7,9 +8,9 @@ Each variant runs in a fresh interpreter that imports what a worker child has (D
 task module, the cpu worker's preload ``CPU_WORKER_PRELOAD``), then analyses ``--tracks`` generated tracks of
 ``--seconds`` the way ``analyze_track`` does (spectra, analysis, passages, highlight, join features, log-mel from the
 analysis's power spectrogram), gives freed memory back (``malloc_trim``) and reports its RSS and which heavy
-packages it imported. The numpy variant replaces ``power_spectrogram`` in this process only; nothing in the
-project changes. Also printed: the largest difference between the two spectrograms (relative to the peak) and each
-one's time on the same signal (best and median of ``--repeats``).
+packages it imported. The torch variant puts the former ``torch.stft`` version in place of ``power_spectrogram`` in
+its process only; nothing in the project changes. Also printed: the largest difference between the two
+spectrograms (relative to the peak) and each one's time on the same signal (best and median of ``--repeats``).
 """
 
 from __future__ import annotations
@@ -28,18 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def numpy_power(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512, chunk: int = 1024) -> np.ndarray:
-    """``|STFT|²`` as ``recommender.spectral.power_spectrogram`` (centred, zero-padded, periodic Hann), in numpy."""
-    from numpy.lib.stride_tricks import sliding_window_view
+def torch_power(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512) -> np.ndarray:
+    """``|STFT|²`` as ``recommender.spectral.power_spectrogram`` computed it before issue 17's third pass: torch."""
+    import torch
 
-    x = np.pad(np.asarray(y, dtype=np.float32), n_fft // 2)
-    frames = sliding_window_view(x, n_fft)[::hop_length]
-    window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)
-    out = np.empty((n_fft // 2 + 1, len(frames)), dtype=np.float32)
-    for i in range(0, len(frames), chunk):
-        s = np.fft.rfft(frames[i : i + chunk] * window, axis=1)
-        out[:, i : i + chunk] = (s.real**2 + s.imag**2).T
-    return out
+    x = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))
+    spec = torch.stft(x, n_fft, hop_length, window=torch.hann_window(n_fft), center=True, pad_mode="constant",
+                      return_complex=True)  # fmt: skip
+    return (spec.real.square() + spec.imag.square()).numpy()
 
 
 def rss_mb() -> float:
@@ -65,9 +62,9 @@ def child(variant: str, seconds: float, tracks: int) -> dict:
     for name in settings.CPU_WORKER_PRELOAD:
         importlib.import_module(name)
     out["preloaded_mb"] = rss_mb()
-    if variant == "numpy":
+    if variant == "torch":
         for name in ("recommender.spectral", "recommender.analysis", "recommender.arrange_features"):
-            importlib.import_module(name).power_spectrogram = numpy_power
+            importlib.import_module(name).power_spectrogram = torch_power
     import librosa
 
     from recommender.analysis import analyze, spectra
@@ -102,9 +99,9 @@ def compare_stft(seconds: float, repeats: int) -> dict:
     from recommender.spectral import power_spectrogram
 
     y = (0.1 * np.random.default_rng(1).standard_normal(int(seconds * 22050))).astype(np.float32)
-    a, b = power_spectrogram(y), numpy_power(y)
+    a, b = torch_power(y), power_spectrogram(y)
     out = {"shape": list(a.shape), "max_rel_diff": float(np.abs(a - b).max() / a.max())}
-    for name, fn in (("torch", power_spectrogram), ("numpy", numpy_power)):
+    for name, fn in (("torch", torch_power), ("numpy", power_spectrogram)):
         times = []
         for _ in range(repeats):
             t0 = time.perf_counter()
