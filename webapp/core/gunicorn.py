@@ -6,11 +6,10 @@ every view module (no torch, numba or scipy.signal: tests/test_footprint.py) and
 share those pages with the master (copy-on-write) instead of each importing its own copy after the fork: every
 worker that serves the drum studio or alignment would import them anyway, and measured larger for it
 (docs/benchmarks.md); ``WEB_PRELOAD=`` (empty) leaves them to the worker whose request needs one, for a
-deployment whose workers mostly never do.
-Importing is all that happens here: no model is loaded and no thread pool started before the fork. Models and FAISS indexes are loaded
-lazily, once per worker, the indexes memory-mapped (webapp/catalog/indexes.py), so the page cache holds one copy for
-every process. Every few seconds each worker gives its freed heap pages back (``post_worker_init``,
-webapp/core/memory.py).
+deployment whose workers mostly never do. Importing is all that happens here: no model is loaded and no thread
+pool started before the fork. Models and FAISS indexes are loaded lazily, once per worker, the indexes
+memory-mapped (webapp/catalog/indexes.py), so the page cache holds one copy for every process. Every few seconds
+each worker gives its freed heap pages back (``post_worker_init``, webapp/core/memory.py).
 """
 
 from __future__ import annotations
