@@ -5,8 +5,8 @@ The rule, each step (``LearnerConfig(model="bayes")``, the default):
    onsets on the 16th grid, their counts per metrical level, attack levels, density, syncopation, loudness,
    brightness, sustain (:mod:`recommender.drums.ears`) — beside the pattern grid, with answers expected to be
    slips at rate ``flip``. Its posterior is calibrated from a few labels.
-2. Credit: a liked loop is searched around while it stays credible (``credit``); until one is, the learner
-   explores: the prior loop that sounds least like anything played so far.
+2. Credit (:mod:`recommender.drums.search`): a liked loop is searched around while it stays credible
+   (``credit``); until one is, the learner explores with plain prior draws.
 3. Pool: ``pool_size`` candidates, from the prior and mutations and crossovers of the credibly liked loops;
    each candidate carries one of the session's kits (the kit's sound is part of the taste).
 4. Choice: one weight vector is drawn from the posterior at a temperature that falls from ``temperature`` to
@@ -16,7 +16,7 @@ The rule, each step (``LearnerConfig(model="bayes")``, the default):
 5. Candidates within ``min_distance`` hits of one of the last ``recent`` proposals are excluded.
 
 ``model="ensemble"`` is the studio's first learner (an ensemble of small networks on the log-mel, retrained at
-every rating, Thompson sampling over members); the benchmark compares the two.
+every rating, Thompson sampling over members; it alone imports torch); the benchmark compares the two.
 """
 
 from __future__ import annotations
