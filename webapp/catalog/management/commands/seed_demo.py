@@ -18,8 +18,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--count", type=int, default=100)
+        parser.add_argument("--warm", action="store_true", help="then compile the alignment kernels")
 
-    def handle(self, *args, count: int, **options) -> None:
+    def handle(self, *args, count: int, warm: bool = False, **options) -> None:
+        self._seed(count)
+        if warm:
+            from recommender.kernels import warm_up
+
+            self.stdout.write(f"alignment kernels ready ({warm_up():.1f} s)")
+
+    def _seed(self, count: int) -> None:
         have = set(Track.objects.filter(shared=True, artist=DEMO_ARTIST).values_list("original_name", flat=True))
         todo = [i for i in range(count) if f"segue-demo-{i:03d}.ogg" not in have]
         if not todo:

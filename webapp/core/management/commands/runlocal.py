@@ -124,7 +124,8 @@ class Command(BaseCommand):
         )
         seeding = None
         if not no_seed and "seed_demo" in get_commands():
-            seeding = subprocess.Popen([*manage, "seed_demo", "--skip-checks"], env=env)  # analysed by the worker
+            # analysed by the worker; then it compiles the alignment kernels for the first recommendation
+            seeding = subprocess.Popen([*manage, "seed_demo", "--skip-checks", "--warm"], env=env)
         self._supervise(procs, seeding)
 
     def _supervise(self, procs: list[subprocess.Popen], seeding: subprocess.Popen | None) -> None:
