@@ -18,8 +18,8 @@ from webapp.drums.models import DrumKit, DrumLoop, DrumSession, Rating
 
 @lru_cache(maxsize=1)
 def _learner():
-    """The learner module (torch), imported and set to one thread the first time a session asks for a loop:
-    a web process that never serves the drum studio never loads torch."""
+    """The learner module, imported the first time a session asks for a loop (torch set to one thread, should
+    the ensemble critic load it); the default Bayesian learner never loads torch."""
     from recommender.drums import learner
 
     learner.configure_torch(1)
