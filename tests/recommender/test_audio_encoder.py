@@ -42,7 +42,9 @@ def test_a_few_training_steps_beat_the_untrained_model_and_random(songs, seed):
     assert np.isfinite(losses).all()
     trained = excerpt_retrieval(model, songs)
     assert trained["recall@1"] > 2 * trained["random@1"], trained
-    assert trained["recall@1"] > untrained["recall@1"], (trained, untrained)
+    # the mean reciprocal rank, not recall@1: among 10 songs recall@1 moves in steps of 0.1, and an untrained
+    # network can already place 4 first by chance (seed 1: 0.4 before and after, recall@5 0.6 → 1.0)
+    assert trained["mrr"] > untrained["mrr"], (trained, untrained)
     assert trained["recall@5"] >= untrained["recall@5"] + 0.2, (trained, untrained)
 
 
