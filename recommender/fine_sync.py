@@ -10,11 +10,14 @@ the music's events with probability ``PRIOR`` and anywhere otherwise, so at offs
 where ``density`` is a music curve scaled to mean 1 around each moment (±8 s; flat: no evidence either way).
 A cut on a rare, strong event (a section start, a hit) counts a lot, one on an ordinary beat a little, one
 on nothing costs at most log(1 - PRIOR); unlike a sum of raw strengths, a steady beat grid that every track
-of that tempo shares cannot outvote the rare events only the true track has. The three terms:
+of that tempo shares cannot outvote the rare events only the true track has. The curves:
 
-* onset: cuts on the music's onsets (onset strength to the 4th power, so peaks count),
-* metre: cuts on section starts, downbeats and beats (1, 0.7, 0.35),
-* accent: flashes and motion accents on onsets, each weighted by its strength.
+* onset: the music's onsets (onset strength to the 4th power, so peaks count),
+* metre: section starts, downbeats and beats (1, 0.7, 0.35).
+
+A cut scores against one mixture of the two (an editor cuts on an onset *or* on the metre, weights
+``onset`` and ``metre``); accents (flashes, motion hits) against the onsets, each weighted by its strength.
+The onset and metre terms reported per track are the cuts' sums on each curve alone.
 
 Each event adds a shifted copy of its log curve, so all offsets of 500 tracks cost a fraction of a second.
 """
@@ -167,7 +170,9 @@ def fine_kernel(log_on, log_me, log_cut, fptr, coarse, cptr, cut_idx, acc_idx, a
         total = np.zeros(n_off, dtype=np.float32)
         # an event past the end of a track shorter than the video lands on no music: it counts as much as
         # an event placed at random on this track (the curve's mean), neither for it nor against it
-        cut_mean, acc_mean = np.float32(cut_curve.mean()), np.float32(acc_curve.mean())
+        short = tm < n_video  # only then can an event fall past the end
+        cut_mean = np.float32(cut_curve.mean()) if short else np.float32(0.0)
+        acc_mean = np.float32(acc_curve.mean()) if short else np.float32(0.0)
         for k in range(len(cut_idx)):
             if cut_idx[k] < tm:
                 _add_shifted(total, cut_curve, cut_idx[k], np.float32(1.0))
