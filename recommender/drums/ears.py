@@ -18,6 +18,8 @@ from recommender.drums import bands
 from recommender.drums.kit import Kit
 from recommender.drums.patterns import sample_prior
 
+RBF_GROUPS = ("heard", "summary", "kit")  # the columns the RBF kernel reads (the groups of :mod:`bands`, "kit")
+
 
 class Ears:
     """The Bayesian critic's features for loops on any of a session's kits at one tempo and swing.
@@ -30,7 +32,15 @@ class Ears:
     """
 
     def __init__(
-        self, kits: Sequence[Kit], n_steps: int, tempo: float, swing: float, *, rbf_features: int, rbf_scale: float
+        self,
+        kits: Sequence[Kit],
+        n_steps: int,
+        tempo: float,
+        swing: float,
+        *,
+        rbf_features: int,
+        rbf_scale: float,
+        rbf_groups: tuple[str, ...] = RBF_GROUPS,
     ) -> None:
         self.banks = [bands.band_atoms(k, n_steps=n_steps, tempo=tempo, swing=swing) for k in kits]
         ref = sample_prior(256, np.random.default_rng(12345), steps=n_steps)
@@ -40,7 +50,7 @@ class Ears:
         if len(kits) > 1:
             self.scale[-len(kits) :] = 1.0
         groups = bands.feature_groups(n_steps) + ["grid"] * self.n_grid + ["kit"] * self.n_kit
-        self.smooth = np.flatnonzero(np.isin(groups, ["heard", "summary", "kit"]))
+        self.smooth = np.flatnonzero(np.isin(groups, list(rbf_groups)))
         z = ((raw - self.mean) / self.scale)[:, self.smooth]
         dist = np.sqrt(((z[:128, None, :] - z[None, 128:, :]) ** 2).sum(-1))
         rng = np.random.default_rng(777)
@@ -87,7 +97,13 @@ class Ears:
 
 @lru_cache(maxsize=16)
 def ears_for(
-    kits: tuple[Kit, ...], n_steps: int, tempo: float, swing: float, rbf_features: int, rbf_scale: float
+    kits: tuple[Kit, ...],
+    n_steps: int,
+    tempo: float,
+    swing: float,
+    rbf_features: int,
+    rbf_scale: float,
+    rbf_groups: tuple[str, ...] = RBF_GROUPS,
 ) -> Ears:
     """One :class:`Ears` per session setting (kits, steps, tempo, swing), built once (~50 ms) and reused."""
-    return Ears(kits, n_steps, tempo, swing, rbf_features=rbf_features, rbf_scale=rbf_scale)
+    return Ears(kits, n_steps, tempo, swing, rbf_features=rbf_features, rbf_scale=rbf_scale, rbf_groups=rbf_groups)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from recommender.drums import features, search
+from recommender.drums import features, search, strata
 from recommender.drums.bayes import BayesLogistic
 from recommender.drums.critic import CriticConfig, EnsembleCritic
 from recommender.drums.ears import ears_for
@@ -69,9 +69,18 @@ class LearnerConfig:
     group_shares: dict[str, float] = field(default_factory=dict)  # prior variance per feature group (default 1)
     explore_pool: int = 1  # before a credible like: the farthest of this many prior draws from what was played (1: a
     # plain prior draw; the farthest of 3 leans to atypical loops and found typical tastes later, docs/benchmarks.md)
+    explore: str = "prior"  # before a credible like: "prior" draws, or "strata": a prior loop from the stratum
+    # (equal prior mass, :mod:`recommender.drums.strata`) that ``strata_rule`` ranks first
+    strata_depth: int = 5  # 2^depth strata
+    strata_rule: str = "least"  # "least": fewest rated loops; "beta": highest like-rate drawn from its posterior
+    strata_pool: int = 256  # fresh prior draws among which a loop of the chosen stratum is found
+    lcb: float = 0.0  # late caution: the top candidates are re-ranked by their logit minus ``lcb`` × its posterior
+    # std, scaled up from 0 to ``lcb`` over ``horizon`` ratings (the last ratings should be sure likes)
     flip: float = 0.1  # the critic expects this share of answers to be slips
     neighbourhood: int = 6  # hits: ratings this close to a liked loop say whether searching around it pays
     min_credit: float = 0.3  # search around liked loops whose neighbourhood like-rate is at least this
+    final_min_credit: float | None = None  # the threshold after ``horizon`` ratings (None: ``min_credit``): late in
+    # a session, a like that lost credit may still be the best bet there is, better than a prior draw
     temperature: float = 0.5  # Thompson draws at this fraction of the posterior's spread
     search_parents: int = 16
     search_children: int = 16
@@ -79,6 +88,7 @@ class LearnerConfig:
     rbf_var: float = 4.0  # prior variance of its smooth part (an RBF kernel on what is heard, as random features)
     rbf_features: int = 400
     rbf_scale: float = 0.5  # length scale, relative to the median distance between prior loops
+    rbf_groups: tuple[str, ...] = ("heard", "summary", "kit")  # the feature groups the RBF kernel reads
     bias_mean: float = -1.5  # a random loop is more likely disliked than liked
     critic: CriticConfig = field(default_factory=CriticConfig)
 
@@ -183,8 +193,14 @@ def _schedule(cfg: LearnerConfig, n_rated: int) -> tuple[float, float]:
     return temperature, cfg.exploit_share + (cfg.final_exploit_share - cfg.exploit_share) * progress
 
 
+def _min_credit(cfg: LearnerConfig, n_rated: int) -> float:
+    """The credit a liked loop needs to be searched around after ``n_rated`` ratings."""
+    late = cfg.final_min_credit is not None and n_rated >= cfg.horizon
+    return float(cfg.final_min_credit) if late else cfg.min_credit
+
+
 def _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n_steps, cfg, t0) -> Proposal:
-    key = (round(float(tempo), 2), round(float(swing), 3), cfg.rbf_features, cfg.rbf_scale)
+    key = (round(float(tempo), 2), round(float(swing), 3), cfg.rbf_features, cfg.rbf_scale, tuple(cfg.rbf_groups))
     ears = ears_for(tuple(kits), n_steps, *key)
     x_rated = ears(rated, rated_kits)
     prior_var = ears.prior_var(cfg.prior_var, cfg.rbf_var, cfg.group_shares)
@@ -192,9 +208,13 @@ def _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n
     critic.fit(x_rated, labels)
     liked = labels > 0.5
     credit = search.credit(critic, x_rated, rated, labels, cfg, rng)
-    if not (credit >= cfg.min_credit).any():
+    min_credit = _min_credit(cfg, len(rated))
+    if not (credit >= min_credit).any():
         # Nothing (credibly) liked yet: dislikes say where the taste is not, not where it is. Play the prior loop
-        # that sounds least like anything played so far (the farthest of a few prior draws).
+        # that sounds least like anything played so far (the farthest of a few prior draws), or one of the
+        # stratum of the prior that the fewest rated loops fell in.
+        if cfg.explore == "strata":
+            return _explore_strata(critic, ears, x_rated, labels, recent, rng, len(kits), n_steps, cfg, t0)
         pool = sample_prior(cfg.explore_pool, rng, steps=n_steps)
         pool_kits = rng.integers(len(kits), size=len(pool))
         x_pool = ears(pool, pool_kits)
@@ -203,7 +223,7 @@ def _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n
         if len(recent):
             dist[hamming(pool, recent[-cfg.recent :]).min(axis=1) < cfg.min_distance] = -1.0
         return _proposal(critic, pool, pool_kits, x_pool, int(np.argmax(dist)), "prior", rng, t0)
-    keep = credit >= cfg.min_credit
+    keep = credit >= min_credit
     temperature, exploit = _schedule(cfg, len(rated))
     parents, parent_kits = rated[liked][keep], rated_kits[liked][keep]
     pool, is_var, pool_kits = candidate_pool(
@@ -225,7 +245,34 @@ def _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n
     pool, pool_kits, x_pool, scores, source = search.local_search(
         pool, pool_kits, x_pool, scores, source, theta, ears, recent, parents, radii, rng, cfg
     )
-    return _proposal(critic, pool, pool_kits, x_pool, int(np.argmax(scores)), str(source[np.argmax(scores)]), rng, t0)
+    best = int(np.argmax(scores))
+    if cfg.lcb > 0:
+        best = _cautious(critic, x_pool, scores, cfg.lcb * min(1.0, len(rated) / max(cfg.horizon, 1)))
+    return _proposal(critic, pool, pool_kits, x_pool, best, str(source[best]), rng, t0)
+
+
+def _cautious(critic: BayesLogistic, x_pool: np.ndarray, scores: np.ndarray, weight: float, top: int = 64) -> int:
+    """The candidate among the ``top`` best-scored whose score minus ``weight`` × its logit's std is highest."""
+    cand = np.argsort(scores)[-top:]
+    cand = cand[np.isfinite(scores[cand])]
+    if not len(cand):
+        return int(np.argmax(scores))
+    return int(cand[np.argmax(scores[cand] - weight * critic.predict(x_pool[cand])[1])])
+
+
+def _explore_strata(critic, ears, x_rated, labels, recent, rng, n_kits, n_steps, cfg, t0) -> Proposal:
+    """A prior loop from the stratum ranked first by ``cfg.strata_rule`` among fresh prior draws (ties: random)."""
+    cut, cols = strata.strata_for(ears, cfg.strata_depth)
+    scores = strata.stratum_scores(
+        cut.assign(x_rated[:, cols]), labels, cut.n, rng, rule=cfg.strata_rule, flip=cfg.flip
+    )
+    pool = sample_prior(cfg.strata_pool, rng, steps=n_steps)
+    pool_kits = rng.integers(n_kits, size=len(pool))
+    x_pool = ears(pool, pool_kits)
+    value = scores[cut.assign(x_pool[:, cols])] + 1e-9 * rng.random(len(pool))
+    if len(recent):
+        value[hamming(pool, recent[-cfg.recent :]).min(axis=1) < cfg.min_distance] = -np.inf
+    return _proposal(critic, pool, pool_kits, x_pool, int(np.argmax(value)), "prior", rng, t0)
 
 
 def _proposal(critic, pool, pool_kits, x_pool, i, source, rng, t0) -> Proposal:

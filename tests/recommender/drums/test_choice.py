@@ -93,3 +93,33 @@ def test_credit_drawn_from_its_posterior_retries_an_unlucky_like_but_not_a_slip(
             for s in range(12)
         )
         assert lo <= searched <= hi, (cfg.credit_draw, k, searched)
+
+
+def test_late_caution_prefers_the_candidate_the_critic_is_surer_of():
+    """``lcb``: among equally scored candidates the one far from every rating (wide posterior) loses to one close
+    to the liked ratings; with no caution the higher score wins whatever its doubt."""
+    from recommender.drums.bayes import BayesLogistic
+    from recommender.drums.learner import _cautious
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((20, 5))
+    critic = BayesLogistic(1.0).fit(x, (x[:, 0] > 0).astype(float))
+    sure, unsure = x[np.argmax(x[:, 0])], 10 * rng.standard_normal(5)
+    pool = np.stack([unsure, sure])
+    _, sd = critic.predict(pool)
+    assert sd[0] > 2 * sd[1]
+    scores = np.array([1.01, 1.0])
+    assert _cautious(critic, pool, scores, 0.0) == 0 and _cautious(critic, pool, scores, 1.0) == 1
+
+
+def test_late_in_a_session_a_like_that_lost_credit_is_still_the_best_bet():
+    """``final_min_credit``: a like whose two variations were disliked is not searched around early (the learner
+    explores the prior), but after ``horizon`` ratings it is, rather than a prior draw."""
+    rng = np.random.default_rng(5)
+    liked = sample_prior(1, rng)[0]
+    rated = np.concatenate([sample_prior(6, rng), liked[None], _around(liked, 2, rng)])
+    labels = np.array([0] * 6 + [1] + [0] * 2, dtype=np.float32)
+    for horizon, expected in ((30, {"prior"}), (len(rated), {"variation", "search"})):
+        cfg = LearnerConfig(pool_size=300, final_min_credit=0.0, horizon=horizon)
+        sources = {propose(rated, labels, rated, rng=np.random.default_rng(s), config=cfg).source for s in range(4)}
+        assert sources <= expected, (horizon, sources)
