@@ -174,17 +174,38 @@ def _r(times: np.ndarray) -> list[float]:
 
 
 def downbeat_phase(beat_frames: np.ndarray, spec: Spectra, chroma: np.ndarray, meter: int = 4) -> int:
-    """Which beat of ``meter`` starts the bar (0..meter-1): the phase with the most bass onsets and harmonic change."""
+    """Which beat of ``meter`` starts the bar (0..meter-1): the phase where the harmony changes most (from the beat
+    before to the beat after, and from the half bar before to the half bar after) and, less, the bass comes in."""
     if beat_frames.size < meter * 2:
         return 0
     low = spec.mel_db[:16]  # below ~300 Hz: kick and bass
     bass_flux = np.maximum(0, np.diff(low, axis=1, prepend=low[:, :1])).sum(axis=0)
-    chroma_change = beat_change(chroma, beat_frames)
     window = 3  # frames around each beat
     bass_at = np.array([bass_flux[max(0, f - window) : f + window + 1].max() for f in beat_frames])
-    score_per_beat = bass_at / (bass_at.std() + 1e-9) + chroma_change / (chroma_change.std() + 1e-9)
+    cues = (
+        (0.5, bass_at),
+        (1.0, beat_change(chroma, beat_frames)),
+        (1.0, span_contrast(chroma, beat_frames, beats=max(1, meter // 2))),
+    )
+    score_per_beat = sum(w * c / (c.std() + 1e-9) for w, c in cues)
     phases = [score_per_beat[p::meter].mean() for p in range(meter)]
     return int(np.argmax(phases))
+
+
+def span_contrast(features: np.ndarray, beat_frames: np.ndarray, *, beats: int = 2) -> np.ndarray:
+    """Distance between the unit-norm mean ``features`` ``(d, frames)`` over the ``beats`` beats before each beat and
+    over the ``beats`` beats from it, ``(len(beat_frames),)``; 0 where either side is empty."""
+    n = len(beat_frames)
+    edges = np.r_[0, beat_frames, features.shape[1]].astype(int)  # beat i starts at edges[i + 1]
+    sums = np.cumsum(np.pad(features, ((0, 0), (1, 0))), axis=1)
+    i = np.arange(n)
+    a, m, b = edges[np.maximum(0, i + 1 - beats)], edges[i + 1], edges[np.minimum(n + 1, i + 1 + beats)]
+    ok = (m > a) & (b > m)
+    before = (sums[:, m] - sums[:, a]) / np.maximum(1, m - a)
+    after = (sums[:, b] - sums[:, m]) / np.maximum(1, b - m)
+    before /= np.linalg.norm(before, axis=0, keepdims=True) + 1e-9
+    after /= np.linalg.norm(after, axis=0, keepdims=True) + 1e-9
+    return np.where(ok, np.linalg.norm(after - before, axis=0), 0.0)
 
 
 def beat_change(features: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
