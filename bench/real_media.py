@@ -91,7 +91,7 @@ def real_tracks(cache: Path) -> list[tuple[str, Path]]:
 
 def catalog_entry(cache: Path, name: str, load, model) -> ev.Entry:
     """Analysis and vectors of one track, cached: the same functions the catalog pipeline runs."""
-    path = cache / "catalog" / f"{name}.pkl"
+    path = cache / "catalog" / f"{name}-{ev.MUSIC_VERSION}.pkl"
     if path.exists():
         return pickle.loads(path.read_bytes())
     entry = ev.music_entry(name, load(), SR, model)

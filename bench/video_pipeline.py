@@ -129,7 +129,7 @@ def main() -> None:
             stages["visual rhythm"] = time.perf_counter() - t
             t = time.perf_counter()
             feats = frame_features(frames.images)
-            activity = activity_curve(feats)
+            activity = activity_curve(frames.signals, cuts, times=frames.times)
             stages["frame features"] = time.perf_counter() - t
             t = time.perf_counter()
             clip_vec, shot_vecs = embed_video_spans(model, feats, shots.spans)

@@ -20,7 +20,8 @@ from recommender.alignment import MusicSequence, VideoSequence, Weights, align, 
 from recommender.analysis import TrackAnalysis
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
-VIDEO_VERSION = 3  # bump when what ``video_query`` computes changes (benchmarks cache queries by it)
+VIDEO_VERSION = 4  # bump when what ``video_query`` computes changes (benchmarks cache queries by it)
+MUSIC_VERSION = 2  # bump when what ``music_entry`` computes changes (benchmarks cache tracks by it)
 
 
 @dataclass
@@ -70,7 +71,8 @@ def video_query(path: Path, model, truth: int, offset: float) -> Query:
     from recommender.video_analysis import analyze_video
 
     v = analyze_video(path, model=model)
-    seq = video_sequence(v.duration, v.shots, v.shot_vectors, activity=v.activity, activity_times=v.times,
+    seq = video_sequence(v.duration, v.shots, v.shot_vectors, activity=v.activity,
+                         activity_times=np.arange(len(v.activity)) * v.activity_hop,
                          accent_times=v.accent_times, accent_strengths=v.accent_strengths,
                          frame_rate=v.frame_rate)  # fmt: skip
     return Query(path.name, v.clip_vector, seq, truth, offset)

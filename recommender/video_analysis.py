@@ -2,7 +2,8 @@
 
 Decodes only sampled, downscaled frames (``recommender.video``), cuts them into shots (``recommender.shots``),
 describes each frame for the cross-modal model, and embeds the whole clip and every shot with its video
-branch. The activity curve (motion plus brightness, z-scored) is what the alignment compares with loudness.
+branch. The activity curve (brightness and motion within shots, z-scored) is what the alignment compares with
+loudness.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.rhythm import accents, refine_cuts
+from recommender.rhythm import FrameSignals, accents, refine_cuts
 from recommender.shots import detect_shots
-from recommender.video import FEATURE_NAMES, decode_frames, frame_features
+from recommender.video import decode_frames, frame_features
+
+ACTIVITY_HOP = 0.25  # s; an exact step (the sampled frames' own times are a frame off here and there)
 
 
 @dataclass
@@ -24,7 +27,7 @@ class VideoAnalysis:
     shots: list[tuple[float, float]]  # (start, end) seconds
     shot_colours: list[str]  # "#rrggbb", the mean colour of each shot, for timelines
     times: np.ndarray  # (n,) seconds of the sampled frames
-    activity: np.ndarray  # (n,) z-scored motion + brightness at ``times``
+    activity: np.ndarray  # (m,) z-scored picture energy (``activity_curve``), one value every ``activity_hop`` s
     features: np.ndarray  # (n, N_FEATURES) per sampled frame, for the cross-modal model
     clip_vector: np.ndarray | None = None  # (dim,) unit, when a model is given
     shot_vectors: np.ndarray | None = None  # (len(shots), dim)
@@ -32,6 +35,7 @@ class VideoAnalysis:
     accent_times: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (a,) s, flashes and motion accents
     accent_strengths: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (a,) 0..1
     frame_rate: float = 0.0  # frames per second of the decoded video
+    activity_hop: float = ACTIVITY_HOP  # seconds between activity values, from 0
     extra: dict = field(default_factory=dict)
 
 
@@ -40,13 +44,51 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / sd if sd > 1e-9 else np.zeros_like(x)
 
 
-def activity_curve(features: np.ndarray) -> np.ndarray:
-    """Picture energy ``(n,)``: z(motion) + z(brightness), z-scored again, from frame features ``(n, F)``."""
-    motion = features[:, FEATURE_NAMES.index("motion")].astype(np.float64)
-    if len(motion) > 1:
-        motion[0] = motion[1]
-    brightness = features[:, FEATURE_NAMES.index("brightness")].astype(np.float64)
-    return _z(_z(motion) + _z(brightness))
+def _per_shot_deviation(x: np.ndarray, times: np.ndarray, cut_times: np.ndarray) -> np.ndarray:
+    shot = np.searchsorted(np.asarray(cut_times, dtype=float), times, side="right")
+    means = np.bincount(shot, x) / np.maximum(np.bincount(shot), 1)
+    return x - means[shot]
+
+
+def _box(x: np.ndarray, width: int) -> np.ndarray:
+    if width <= 1 or len(x) < 2:
+        return x
+    kernel = np.ones(width) / width
+    return np.convolve(np.pad(x, (width // 2, width - 1 - width // 2), mode="edge"), kernel, mode="valid")
+
+
+def activity_times(duration: float, hop: float = ACTIVITY_HOP) -> np.ndarray:
+    """``(m,)`` s: ``0, hop, 2·hop, …`` up to ``duration``; stored with ``hop`` alone, so it must be exact."""
+    return np.arange(int(np.floor(max(duration, 0.0) / hop)) + 1) * hop
+
+
+def activity_curve(
+    signals: FrameSignals, cut_times=(), *, times=None, motion_weight: float = 0.5, smooth: float = 0.25
+) -> np.ndarray:
+    """Picture energy ``(len(times),)``, z-scored, from the full-rate ``signals`` and the video's cuts (s).
+
+    What follows the music's loudness is how a shot's light and movement change, not which photograph or
+    subject a cut brings: brightness (log) and motion are taken relative to their own shot's mean, the frames
+    around each cut (the motion spike of the edit itself) are bridged, and the sum is averaged over ``smooth``
+    seconds, then read at ``times`` (default: every frame). ``motion_weight`` scales motion against brightness.
+    """
+    t = np.asarray(signals.times, dtype=float)
+    out_times = t if times is None else np.asarray(times, dtype=float)
+    if len(t) < 2:
+        return np.zeros(len(out_times))
+    cuts = np.asarray(cut_times, dtype=float)
+    fps = signals.fps
+    motion = np.log(np.asarray(signals.motion, dtype=float) + 1e-3)
+    edit = np.zeros(len(t), dtype=bool)
+    for c in cuts:
+        edit |= (t >= c - 0.6 / fps) & (t <= c + 1.6 / fps)
+    if edit.any() and not edit.all():
+        motion[edit] = np.interp(t[edit], t[~edit], motion[~edit])
+    light = np.log(np.asarray(signals.brightness, dtype=float) + 0.02)
+    width = max(1, int(round(smooth * fps)))
+    curve = _z(_box(_per_shot_deviation(light, t, cuts), width))
+    curve = curve + motion_weight * _z(_box(_per_shot_deviation(motion, t, cuts), width))
+    return _z(np.interp(out_times, t, curve))
 
 
 def analyze_video(
@@ -71,7 +113,8 @@ def analyze_video(
         colours.append("#" + "".join(f"{int(c):02x}" for c in mean))
     result = VideoAnalysis(
         duration=frames.duration, shots=spans, shot_colours=colours, times=frames.times,
-        activity=activity_curve(feats), features=feats, extra={"has_audio": frames.has_audio},
+        activity=activity_curve(frames.signals, cut_times, times=activity_times(frames.duration)), features=feats,
+        extra={"has_audio": frames.has_audio},
         cut_times=cut_times, accent_times=accent_times, accent_strengths=accent_strengths,
         frame_rate=frames.signals.fps,
     )  # fmt: skip

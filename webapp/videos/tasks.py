@@ -35,13 +35,13 @@ def analyze_video(job: Job, progress: Progress) -> dict:
     path = features_path(video)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, result.features)  # for the embedding step, which then needs no decoding
-    hop = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.25
     accents = (result.accent_times, result.accent_strengths)
     with transaction.atomic():
         Video.objects.filter(pk=video.pk).update(
             duration=result.duration, shots=[[round(a, 3), round(b, 3)] for a, b in result.shots],
             shot_colours=result.shot_colours, activity=[round(float(v), 3) for v in result.activity],
-            activity_hop=hop, state=VideoState.EMBEDDING, cut_times=[round(float(t), 4) for t in result.cut_times],
+            activity_hop=result.activity_hop, state=VideoState.EMBEDDING,
+            cut_times=[round(float(t), 4) for t in result.cut_times],
             accents=[[round(float(t), 4), round(float(s), 3)] for t, s in zip(*accents, strict=True)],
         )  # fmt: skip
         create_next_job(job, embed_video, target=video)
