@@ -15,6 +15,11 @@ The rule, each step (``LearnerConfig(model="bayes")``, the default):
    under that draw, staying within ``trust_radius`` hits of a liked loop, and the best candidate is played.
 5. Candidates within ``min_distance`` hits of one of the last ``recent`` proposals are excluded.
 
+Options measured against this rule and left off by default (docs/benchmarks.md, issue 14): exploring by strata of
+the prior (``explore="strata"``, :mod:`recommender.drums.strata`), late caution (``lcb``), the RBF kernel on other
+feature groups (``rbf_groups``), a lower credit threshold late (``final_min_credit``), credit over clusters of likes
+(``credit_scope``), drawn credit (``credit_draw``), the farthest of several prior draws (``explore_pool``).
+
 ``model="ensemble"`` is the studio's first learner (an ensemble of small networks on the log-mel, retrained at
 every rating, Thompson sampling over members; it alone imports torch); the benchmark compares the two.
 """
