@@ -68,8 +68,8 @@ def main() -> None:
         if not real:
             raise SystemExit(f"no training music: apt-get install -y {' '.join(TRAIN_PACKAGES)}")
     names = sorted(audio)
-    entries = [_cached(args.work / "tracks" / f"{n}-{ev.MUSIC_VERSION}.pkl", lambda n=n: ev.music_entry(n, audio[n], SR, model))
-               for n in names]  # fmt: skip
+    entries = [_cached(args.work / "tracks" / f"{n}-{ev.MUSIC_VERSION}.pkl",
+                       lambda n=n: ev.music_entry(n, audio[n], SR, model)) for n in names]  # fmt: skip
     sources = real or names  # what the clips are edited to
     print(f"{len(entries)} training tracks analysed ({len(real)} real)")
     photo_paths = package_files(PHOTO_PACKAGES, r"\.(jpe?g|png)$")
