@@ -21,7 +21,7 @@ from recommender.analysis import TrackAnalysis
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
 VIDEO_VERSION = 4  # bump when what ``video_query`` computes changes (benchmarks cache queries by it)
-MUSIC_VERSION = 3  # bump when what ``music_entry`` computes changes (benchmarks cache tracks by it)
+MUSIC_VERSION = 4  # bump when what ``music_entry`` computes changes (benchmarks cache tracks by it)
 
 
 @dataclass
