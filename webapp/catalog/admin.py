@@ -13,7 +13,8 @@ class SectionInline(admin.TabularInline):
 @admin.register(Track)
 class TrackAdmin(admin.ModelAdmin):
     list_display = ("id", "title", "artist", "owner", "shared", "public", "state", "tempo", "key", "mode", "duration")
-    list_filter = ("state", "shared", "public", "mode")
+    list_filter = ("state", "shared", "public", "mode", "analysis_version")
+    readonly_fields = ("analysis_version", "analysed_at")
     search_fields = ("title", "artist")
     inlines = [SectionInline]
     exclude = ("beats", "downbeats", "energy", "waveform")

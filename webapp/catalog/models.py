@@ -119,6 +119,9 @@ class Track(JobTarget):
     error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     analysed_at = models.DateTimeField(null=True, blank=True)
+    analysis_version = models.PositiveIntegerField(
+        default=0, help_text="recommender.analysis.ANALYSIS_VERSION of the stored analysis (0: before versions)"
+    )
     # Analysis
     duration = models.FloatField(null=True, blank=True)
     tempo = models.FloatField(null=True, blank=True, db_index=True)
@@ -161,6 +164,13 @@ class Track(JobTarget):
 
     def __str__(self) -> str:
         return f"{self.artist} – {self.title}" if self.artist else self.title
+
+    def on_job_failed(self, reason: str) -> None:
+        """A READY track stays READY when a job on it fails (a re-analysis in place keeps the old analysis, which
+        is still whole and searchable): the job holds the reason. Any other state is marked failed."""
+        Track.objects.filter(pk=self.pk).exclude(state=TrackState.READY).update(
+            state=TrackState.FAILED, error=reason[:2000]
+        )
 
     @property
     def vector(self) -> np.ndarray | None:

@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 
 from recommender.media import MediaError, probe, title_artist
 from webapp.catalog.models import TagLabel, Track, TrackState
-from webapp.catalog.tasks import analyze_track, retag_catalog
+from webapp.catalog.tasks import analyze_track, reanalyse_track, retag_catalog, stale_tracks
+from webapp.catalog.tasks import reanalyse_catalog as reanalyse_catalog_task
 from webapp.core.jobs import create_job, create_job_once
 from webapp.core.models import Job
 from webapp.core.uploads import check_size, on_disk
@@ -88,10 +89,22 @@ def add_failed_track(fileobj, name: str, reason: str, *, owner=None, shared: boo
 
 
 def analyse(track: Track):
-    """(Re)queue the analysis → embedding pipeline for a track."""
-    Track.objects.filter(pk=track.pk).update(state=TrackState.QUEUED, error="")
+    """Analyse a track again: a READY one in place (it stays searchable with its old analysis until the new one is
+    stored), any other through the analysis → embedding pipeline (QUEUED until it finishes)."""
     owner = track.owner or _system_user()
+    if track.state == TrackState.READY:
+        return create_job(owner, reanalyse_track, target=track)
+    Track.objects.filter(pk=track.pk).update(state=TrackState.QUEUED, error="")
     return create_job(owner, analyze_track, target=track)
+
+
+def reanalyse_catalog(*, everything: bool = False, dry_run: bool = False) -> tuple[int, Job | None]:
+    """How many READY tracks are stale (analysed before ``ANALYSIS_VERSION``; all READY ones with ``everything``),
+    and the job that re-analyses them in place, under the system user (none for a dry run or nothing to do)."""
+    count = stale_tracks(everything=everything).count()
+    if dry_run or not count:
+        return count, None
+    return count, create_job(_system_user(), reanalyse_catalog_task, params={"all": everything})
 
 
 def _system_user():

@@ -185,7 +185,9 @@ class TrackViewSet(
     @extend_schema(request=None, responses={202: JobRefSerializer})
     @action(detail=True, methods=["post"])
     def reanalyse(self, request: Request, pk: str | None = None) -> Response:
-        """Queue the analysis again (e.g. after a failure)."""
+        """Analyse the track again: a ready track in place (it stays listed and searchable with its old analysis
+        until the new one is stored; if that fails, the job says why and the track keeps the old one), any other
+        (e.g. failed) through the pipeline."""
         track = self._owned()
         job = services.analyse(track)
         return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)

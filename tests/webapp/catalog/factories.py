@@ -20,6 +20,7 @@ import soundfile as sf
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from recommender.analysis import ANALYSIS_VERSION
 from recommender.segments import music_segments
 from tests.media import SR, click_track
 from webapp.catalog.indexes import DIM, index_track
@@ -113,6 +114,7 @@ class TrackFactory(factory.django.DjangoModelFactory):
     content_hash = factory.Sequence(lambda n: hashlib.sha256(f"factory track {n}".encode()).hexdigest())
     state = TrackState.READY
     analysed_at = factory.LazyFunction(timezone.now)
+    analysis_version = ANALYSIS_VERSION  # analysed by today's code; 0 for a stale track
     # Analysis
     duration = 180.0
     tempo = factory.LazyAttribute(lambda o: round(float(rng(o.seed, TEMPO).uniform(70.0, 160.0)), 2))
