@@ -96,6 +96,10 @@ def test_stale_tracks_are_reanalysed_in_place_and_a_rerun_does_nothing(api, pipe
     rerun = Job.objects.filter(kind="reanalyse_catalog").latest("created_at")
     assert rerun.result["stale"] == 2 and rerun.result["reanalysed"] == 0
     assert Track.objects.get(pk=stale.pk).analysed_at == analysed_at
+    call_command("reanalyse_catalog", "--wait")  # follows the job to its end (here run at once)
+    out, err = capsys.readouterr()
+    assert "[100%] done" in out and "re-analysed 0 of 2" in out
+    assert f"track {gone.pk}: " in err and "missing file" in err
 
 
 def test_a_rerun_after_everything_is_current_finds_nothing(user, pipeline, capsys):

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{count} {what} track{'' if count == 1 else 's'} to re-analyse")
         if job is None:
             return
-        self.stdout.write(f"queued job {job.pk}: re-analyse them (progress in /api/jobs/{job.pk}/)")
+        self.stdout.write(f"queued job {job.pk} (under the system user): re-analyse them, then rebuild the indexes")
         if wait:
             self._follow(job)
 
