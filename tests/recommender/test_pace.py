@@ -21,9 +21,18 @@ def test_cuts_on_a_beat_grid_fit_its_tempo_and_not_others():
         assert tempos[int(np.argmax(fit))] == true, (true, fit.round(3))
 
 
-def test_a_double_tempo_does_not_win_by_its_finer_comb():
-    fit = pace.pace_fit(pace.event_intervals(cuts_on_beats(80.0, seed=3)), [80.0, 160.0, 320.0])
-    assert fit[0] > fit[2] and fit[0] >= fit[1] - 0.05, fit
+def test_octave_readings_of_one_tempo_fit_alike_and_a_finer_comb_never_wins():
+    intervals = pace.event_intervals(cuts_on_beats(80.0, seed=3))
+    fit = pace.pace_fit(intervals, [40.0, 80.0, 160.0, 320.0, 97.0])
+    assert np.allclose(fit[:4], fit[0]) and fit[0] > fit[4] + 0.3, fit  # an analysis an octave off costs nothing
+    raw = pace.pace_fit(intervals, [80.0, 160.0, 320.0], fold=False)  # unfolded: the excess over chance
+    assert raw[0] > raw[2] and raw[0] >= raw[1] - 0.05, raw
+
+
+def test_fold_tempo_keeps_one_octave():
+    folded = pace.fold_tempo([30.0, 59.9, 60.0, 119.9, 120.0, 160.0, 0.0, np.nan])
+    assert np.allclose(folded[:6], [60.0, 119.8, 60.0, 119.9, 60.0, 80.0]), folded
+    assert folded[6] == 0.0 and np.isnan(folded[7])
 
 
 def test_random_cuts_and_few_events_carry_no_evidence():
