@@ -14,7 +14,7 @@ from recommender.media import MediaError, probe, title_artist
 from webapp.catalog.models import TagLabel, Track, TrackState
 from webapp.catalog.tasks import analyze_track, reanalyse_track, retag_catalog, stale_tracks
 from webapp.catalog.tasks import reanalyse_catalog as reanalyse_catalog_task
-from webapp.core.jobs import create_job, create_job_once
+from webapp.core.jobs import create_job, create_job_once, system_user
 from webapp.core.models import Job
 from webapp.core.uploads import check_size, on_disk
 
@@ -91,7 +91,7 @@ def add_failed_track(fileobj, name: str, reason: str, *, owner=None, shared: boo
 def analyse(track: Track):
     """Analyse a track again: a READY one in place (it stays searchable with its old analysis until the new one is
     stored), any other through the analysis → embedding pipeline (QUEUED until it finishes)."""
-    owner = track.owner or _system_user()
+    owner = track.owner or system_user()
     if track.state == TrackState.READY:
         return create_job(owner, reanalyse_track, target=track)
     Track.objects.filter(pk=track.pk).update(state=TrackState.QUEUED, error="")
@@ -104,14 +104,7 @@ def reanalyse_catalog(*, everything: bool = False, dry_run: bool = False) -> tup
     count = stale_tracks(everything=everything).count()
     if dry_run or not count:
         return count, None
-    return count, create_job(_system_user(), reanalyse_catalog_task, params={"all": everything})
-
-
-def _system_user():
-    from django.contrib.auth import get_user_model
-
-    user, _ = get_user_model().objects.get_or_create(username="segue-system", defaults={"is_active": False})
-    return user
+    return count, create_job(system_user(), reanalyse_catalog_task, params={"all": everything})
 
 
 def maybe_retrain(user) -> Job | None:

@@ -38,6 +38,25 @@ class JobError(Exception):
     """A failure whose message is meant for the user (bad input, nothing to do)."""
 
 
+SYSTEM_USERNAME = "segue-system"
+
+
+def system_user():
+    """Whom catalog-wide work belongs to (a command-line job, the shared catalog's pipeline): the first admin,
+    so their job list shows its progress, else a user that cannot log in."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model()
+    admin = users.objects.filter(is_superuser=True).order_by("pk").first()
+    if admin:
+        return admin
+    user, created = users.objects.get_or_create(username=SYSTEM_USERNAME, defaults={"is_active": False})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
 def target_row(job: Job, model):
     """The job's object, fresh from the database; JobError when it was deleted meanwhile."""
     row = model.objects.filter(pk=job.target_id).first()

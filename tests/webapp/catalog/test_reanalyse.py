@@ -160,3 +160,24 @@ def test_reanalyse_endpoint_on_a_failed_track_queues_the_pipeline(api, user):
     assert res.status_code == 202
     assert Job.objects.get(pk=res.json()["job"]).kind == "analyze_track"
     assert Track.objects.get(pk=track.pk).state == TrackState.QUEUED
+
+
+@pytest.mark.django_db
+def test_the_catalog_job_belongs_to_the_first_admin_who_follows_it_in_the_api(capsys):
+    from rest_framework.test import APIClient
+
+    from tests.webapp.core.factories import UserFactory
+    from webapp.core.jobs import SYSTEM_USERNAME, system_user
+
+    nobody = system_user()  # no admin yet: a user that cannot log in
+    assert nobody.username == SYSTEM_USERNAME and not nobody.is_active and not nobody.has_usable_password()
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    TrackFactory(analysis_version=0)
+    call_command("reanalyse_catalog")
+    job = Job.objects.get(kind="reanalyse_catalog")
+    assert job.owner == admin
+    client, other = APIClient(), APIClient()
+    client.force_authenticate(admin)
+    other.force_authenticate(UserFactory())
+    assert [j["id"] for j in client.get("/api/jobs/").json()["results"]] == [job.pk]
+    assert other.get("/api/jobs/").json()["results"] == []

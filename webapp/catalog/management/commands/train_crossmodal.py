@@ -43,22 +43,7 @@ class Command(BaseCommand):
         crossmodal.main(argv)
         if target.resolve() == Path(settings.CROSSMODAL_MODEL_PATH).resolve() and not no_reembed:
             from webapp.catalog.tasks import reembed_catalog
-            from webapp.core.jobs import create_job
+            from webapp.core.jobs import create_job, system_user
 
-            job = create_job(_system_user(), reembed_catalog)
+            job = create_job(system_user(), reembed_catalog)
             self.stdout.write(f"queued job {job.pk}: re-embed the catalog with the new model")
-
-
-def _system_user():
-    """Whom a job started from the command line belongs to: the first admin, else a user that cannot log in."""
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model()
-    admin = users.objects.filter(is_superuser=True).order_by("pk").first()
-    if admin:
-        return admin
-    user, created = users.objects.get_or_create(username="segue-system")
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
