@@ -116,7 +116,12 @@ def build_catalog(cache: Path, model, *, demo: int) -> tuple[list[ev.Entry], dic
     return entries, dict(tracks)
 
 
-def build_queries(cache: Path, family: str, n: int, tracks: dict[str, Path], *, seed: int) -> list[Path]:
+def build_queries(
+    cache: Path, family: str, n: int, tracks: dict, *, seed: int, load=None, habits: str = ""
+) -> list[Path]:
+    """``n`` query videos of ``tracks`` (name → file) in ``cache/queries-{family}``, made once. ``load(name)``
+    gives a track's audio and the events an editor cuts on (default: the file decoded, librosa's events);
+    ``habits`` the habits family (default: ``family``)."""
     folder = cache / f"queries-{family}"
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([seed, ord(family)])
@@ -135,12 +140,16 @@ def build_queries(cache: Path, family: str, n: int, tracks: dict[str, Path], *, 
             if photos is None:
                 photos = load_photos([photos_paths[i] for i in order[:120]])
                 print(f"  {len(photos)} photographs loaded")
-            y = decode_head(tracks[name])
-            events = music_events(y)
+            y, events = load(name) if load else _decoded_events(tracks[name])
             pick = [photos[int(i)] for i in qrng.choice(len(photos), 12, replace=False)]
-            video = folder / make_query(video, y, events, pick, family, qrng, track=name)["file"]
+            video = folder / make_query(video, y, events, pick, habits or family, qrng, track=name)["file"]
         out.append(video)
     return out
+
+
+def _decoded_events(path: Path):
+    y = decode_head(path)
+    return y, music_events(y)
 
 
 def load_queries(videos: list[Path], entries: list[ev.Entry], model, cache: Path) -> list[ev.Query]:
@@ -199,12 +208,13 @@ def pooled(entries: list[ev.Entry], queries: list[ev.Query], pool: int) -> dict[
     return {f"align top {pool}, {k}": ev.summary(r) for k, r in ranks.items()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def bench_setup(description: str, sets: str):
+    """The command line both real-media benchmarks take, the cross-modal model and the catalog of A–D."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--queries", type=int, default=60, help="videos per query set")
     parser.add_argument("--demo", type=int, default=100, help="demo songs as distractors")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/segue-real-media"))
-    parser.add_argument("--sets", default="A,B,C,D")
+    parser.add_argument("--sets", default=sets)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pool", type=int, default=50, help="also align only the global top N (0: skip)")
     args = parser.parse_args()
@@ -213,15 +223,26 @@ def main() -> None:
     model = load(Path(__file__).resolve().parents[1] / "recommender" / "checkpoints" / "crossmodal.pt")
     args.cache.mkdir(parents=True, exist_ok=True)
     entries, tracks = build_catalog(args.cache, model, demo=args.demo)
+    return args, model, entries, tracks
+
+
+def report_set(label: str, entries: list[ev.Entry], videos: list[Path], model, args) -> None:
+    """Every mode on one query set, with the random floor, printed as a table."""
+    queries = load_queries(videos, entries, model, args.cache)
+    t0 = time.perf_counter()
+    results = ev.evaluate_modes(entries, queries, variants=variants(), seed=args.seed)
+    if args.pool:
+        results.update(pooled(entries, queries, args.pool))
+    print(f"\nset {label}: {len(queries)} videos, {len(entries)} tracks ({time.perf_counter() - t0:.1f} s)")
+    print(ev.format_table(results))
+
+
+def main() -> None:
+    args, model, entries, tracks = bench_setup(__doc__.split("\n\n")[0], "A,B,C,D")
     for family in args.sets.split(","):
-        videos = build_queries(args.cache, family, args.queries, tracks, seed=args.seed)
-        queries = load_queries(videos, entries, model, args.cache)
-        t0 = time.perf_counter()
-        results = ev.evaluate_modes(entries, queries, variants=variants(), seed=args.seed)
-        if args.pool:
-            results.update(pooled(entries, queries, args.pool))
-        print(f"\nset {family}: {len(queries)} videos, {len(entries)} tracks ({time.perf_counter() - t0:.1f} s)")
-        print(ev.format_table(results))
+        report_set(
+            family, entries, build_queries(args.cache, family, args.queries, tracks, seed=args.seed), model, args
+        )
 
 
 if __name__ == "__main__":

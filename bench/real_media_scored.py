@@ -16,12 +16,10 @@ random floor, caching) is ``bench/real_media.py``'s; nothing here is a run-time 
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
 import sys
-import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import real_media as rm
 
-from recommender import evaluation as ev
-from recommender.synth.photo_video import MusicEvents, load_photos, make_query, music_events
+from recommender.synth.photo_video import MusicEvents, music_events
 
 MIN_SECONDS = 45.0  # the longest excerpt is 40 s
 FAMILIES = {"S": "A", "T": "D"}  # query set → habits family
@@ -71,59 +68,23 @@ def score_events(y: np.ndarray, rec: dict) -> MusicEvents:
     return replace(ev_, beats=beats, downbeats=downbeats, sections=sections)
 
 
-def build_queries(cache: Path, family: str, n: int, scored: dict, *, seed: int) -> list[Path]:
-    folder = cache / f"queries-{family}"
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng([seed, ord(family)])
-    photo_paths = rm.package_files(rm.PHOTO_PACKAGES, r"\.(jpe?g|png)$")
-    order = rng.permutation(len(photo_paths))
-    photos = None
-    names = sorted(scored)
-    out = []
-    for q in range(n):
-        name = names[int(rng.integers(len(names)))]
-        qrng = np.random.default_rng([seed, ord(family), q])
-        video = folder / f"q{q:03d}.mp4"
-        if video.with_suffix(".json").exists():
-            video = folder / json.loads(video.with_suffix(".json").read_text()).get("file", video.name)
-        else:
-            if photos is None:
-                photos = load_photos([photo_paths[i] for i in order[:120]])
-            y, rec = scored[name]
-            pick = [photos[int(i)] for i in qrng.choice(len(photos), 12, replace=False)]
-            meta = make_query(video, y, score_events(y, rec), pick, FAMILIES[family], qrng, track=name)
-            video = folder / meta["file"]
-        out.append(video)
-    return out
+def scored_audio_events(scored: dict, name: str) -> tuple[np.ndarray, MusicEvents]:
+    """What a query of scored piece ``name`` is cut to: its audio and the score's events."""
+    y, rec = scored[name]
+    return y, score_events(y, rec)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--queries", type=int, default=60, help="videos per query set")
-    parser.add_argument("--demo", type=int, default=100, help="demo songs as distractors")
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/segue-real-media"))
-    parser.add_argument("--sets", default="S,T")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--pool", type=int, default=50, help="also align only the global top N (0: skip)")
-    args = parser.parse_args()
-    from recommender.models.crossmodal import load
-
-    model = load(Path(__file__).resolve().parents[1] / "recommender" / "checkpoints" / "crossmodal.pt")
-    args.cache.mkdir(parents=True, exist_ok=True)
-    entries, _ = rm.build_catalog(args.cache, model, demo=args.demo)
+    args, model, entries, _ = rm.bench_setup(__doc__.split("\n\n")[0], "S,T")
     scored = scored_tracks(args.cache)
     entries += [rm.catalog_entry(args.cache, name, lambda y=y: y, model) for name, (y, _) in sorted(scored.items())]
     print(f"catalog: {len(entries)} tracks, {len(scored)} of them scored pieces")
     for family in args.sets.split(","):
-        videos = build_queries(args.cache, family, args.queries, scored, seed=args.seed)
-        queries = rm.load_queries(videos, entries, model, args.cache)
-        t0 = time.perf_counter()
-        results = ev.evaluate_modes(entries, queries, variants=rm.variants(), seed=args.seed)
-        if args.pool:
-            results.update(rm.pooled(entries, queries, args.pool))
-        print(f"\nset {family} (habits of {FAMILIES[family]}, cuts on the score's beats): {len(queries)} videos, "
-              f"{len(entries)} tracks ({time.perf_counter() - t0:.1f} s)")  # fmt: skip
-        print(ev.format_table(results))
+        videos = rm.build_queries(args.cache, family, args.queries, scored, seed=args.seed,
+                                  load=partial(scored_audio_events, scored), habits=FAMILIES[family])  # fmt: skip
+        rm.report_set(
+            f"{family} (habits of {FAMILIES[family]}, cuts on the score's beats)", entries, videos, model, args
+        )
 
 
 if __name__ == "__main__":
