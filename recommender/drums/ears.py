@@ -37,7 +37,6 @@ class Ears:
         n_steps: int,
         tempo: float,
         swing: float,
-        *,
         rbf_features: int,
         rbf_scale: float,
         rbf_groups: tuple[str, ...] = RBF_GROUPS,
@@ -95,15 +94,6 @@ class Ears:
         return np.array([per[g] for g in self.groups])
 
 
-@lru_cache(maxsize=16)
-def ears_for(
-    kits: tuple[Kit, ...],
-    n_steps: int,
-    tempo: float,
-    swing: float,
-    rbf_features: int,
-    rbf_scale: float,
-    rbf_groups: tuple[str, ...] = RBF_GROUPS,
-) -> Ears:
-    """One :class:`Ears` per session setting (kits, steps, tempo, swing), built once (~50 ms) and reused."""
-    return Ears(kits, n_steps, tempo, swing, rbf_features=rbf_features, rbf_scale=rbf_scale, rbf_groups=rbf_groups)
+# One :class:`Ears` per session setting (kits as a tuple, steps, tempo, swing, RBF settings), built once (~50 ms)
+# and reused: the constructor itself, cached on its (hashable) arguments.
+ears_for = lru_cache(maxsize=16)(Ears)
