@@ -23,10 +23,12 @@ import numpy as np
 from numba import njit, prange
 
 from recommender.fine_sync import FINE_HOP, event_logs, fine_kernel, metre_curve, onset_curve
+from recommender.light import light_correlations, loudness_curve
 
 HOP = 0.25  # seconds per grid frame
 # Typical spread of each agreement term across offsets and tracks, so that weights mean what they say.
 CONTENT_SCALE, SYNC_SCALE, ENERGY_SCALE = 0.15, 0.25, 0.35
+LIGHT_SCALE = 0.1  # the light's correlation: its spread across offsets and tracks
 
 
 @dataclass
@@ -40,6 +42,7 @@ class MusicSequence:
     duration: float
     onset: np.ndarray | None = None  # (ceil(duration / FINE_HOP),) onset strength 0..1 on the fine grid
     metre: np.ndarray | None = None  # same grid: section start 1, downbeat 0.7, beat 0.35
+    loudness: np.ndarray | None = None  # same grid: the level in dB, high-passed (``recommender.light``)
     _logs: dict = field(default_factory=dict, repr=False, compare=False)
 
     def event_logs(self, back: int, ahead: int, mix: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -64,6 +67,7 @@ class VideoSequence:
     accent_times: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (a,) s, flashes, motion accents
     accent_strengths: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (a,) 0..1
     frame_rate: float = 25.0  # the video's frames per second: how precisely its events are placed
+    light: np.ndarray | None = None  # (ceil(duration / FINE_HOP),) log brightness high-passed within shots
 
 
 @dataclass
@@ -76,6 +80,7 @@ class Weights:
     onset: float = 0.0  # cuts on the music's onsets, at FINE_HOP
     metre: float = 0.0  # cuts on beats, downbeats and section starts, at FINE_HOP
     accent: float = 0.0  # flashes and motion accents on onsets, at FINE_HOP
+    light: float = 0.0  # brightness following loudness at FINE_HOP (per LIGHT_SCALE of correlation)
 
     @classmethod
     def blend(cls, structure: float, base: Weights | None = None) -> Weights:
@@ -90,7 +95,7 @@ class Weights:
 
     @property
     def fine(self) -> np.ndarray:
-        return np.array([self.onset, self.metre, self.accent], dtype=np.float64)
+        return np.array([self.onset, self.metre, self.accent, self.light / LIGHT_SCALE], dtype=np.float64)
 
 
 @dataclass
@@ -104,6 +109,7 @@ class Alignment:
     onset: float = 0.0  # log-likelihood ratio (nats) of the cuts landing on the music's onsets
     metre: float = 0.0  # the same for beats, downbeats and section starts
     accent: float = 0.0  # the same for flashes and motion accents on onsets
+    light: float = 0.0  # correlation of the picture's light with the music's level, frame by frame
 
 
 # Until fitted weights exist (``recommender.blend``), the structure terms count alike; content adds nothing
@@ -147,10 +153,12 @@ def _resample(values, step: float, grid: np.ndarray) -> np.ndarray:
 def music_sequence(
     duration: float, spans: list[tuple[float, float]], vectors: np.ndarray, *, downbeats=(), section_starts=(),
     energy=(), energy_hop: float = 0.5, hop: float = HOP, beats=(), onset_envelope=None, onset_hop: float = 0.0,
+    loudness=None,
 ) -> MusicSequence:  # fmt: skip
     """A track on the grid from its segments ``spans`` with ``vectors`` ``(len(spans), D)`` and its analysis.
 
-    With an onset envelope (``recommender.analysis``) the track also gets its fine-grid event curves.
+    With an onset envelope (``recommender.analysis``) the track also gets its fine-grid event curves, and with
+    its frame ``loudness`` (dB, one per ``onset_hop``) the level the light term reads.
     """
     grid = _grid(duration, hop)
     events = np.zeros(len(grid))
@@ -165,16 +173,19 @@ def music_sequence(
         onset=None if onset_envelope is None else onset_curve(duration, onset_envelope, onset_hop),
         metre=None if onset_envelope is None else metre_curve(duration, beats=beats, downbeats=downbeats,
                                                               section_starts=section_starts),
+        loudness=None if loudness is None or onset_envelope is None else loudness_curve(loudness, onset_hop, duration),
     )  # fmt: skip
 
 
 def video_sequence(
     duration: float, spans: list[tuple[float, float]], vectors: np.ndarray, *, activity=(),
     activity_times=(), hop: float = HOP, accent_times=(), accent_strengths=(), frame_rate: float = 25.0,
+    light=None,
 ) -> VideoSequence:  # fmt: skip
     """A video on the grid from its shot ``spans`` with ``vectors`` ``(len(spans), D)`` and an activity curve.
 
-    The shots' starts (after the first) are its cuts, at full precision for the fine-grid terms.
+    The shots' starts (after the first) are its cuts, at full precision for the fine-grid terms; ``light`` is
+    ``recommender.light.light_curve`` of its frames.
     """
     grid = _grid(duration, hop)
     cuts = np.zeros(len(grid))
@@ -186,6 +197,7 @@ def video_sequence(
         cuts=cuts, activity=_zscore(act), duration=float(duration),
         cut_times=np.array([s for s, _ in spans[1:]], dtype=float), accent_times=np.asarray(accent_times, dtype=float),
         accent_strengths=np.asarray(accent_strengths, dtype=float), frame_rate=float(frame_rate or 25.0),
+        light=None if light is None or not len(light) else np.asarray(light, dtype=np.float32),
     )  # fmt: skip
 
 
@@ -399,7 +411,7 @@ def align(
     w = weights or Weights()
     if method == "rigid" and w.fine.any() and not _has_fine(video, tracks, w):
         # Tracks analysed before onset envelopes were kept: their cuts count on the coarse grid instead.
-        w = replace(w, sync=w.sync + w.onset + w.metre, onset=0.0, metre=0.0, accent=0.0)
+        w = replace(w, sync=w.sync + w.onset + w.metre, onset=0.0, metre=0.0, accent=0.0, light=0.0)
     elif method == "rigid" and w.fine.any():
         # Below about 24 fps a frame says little more than the coarse grid: the event terms fade out and the
         # cuts count on the coarse grid in their place.
@@ -446,11 +458,11 @@ def align(
         score, start, content, sync, corr = out[c]
         if (method == "dtw" or (fine is not None and c in with_path)) and np.isfinite(score):
             sync, corr = _window_stats(video, t, int(round(start)))
-        events = fine[c, 2:5] if fine is not None else np.zeros(3)
+        events = fine[c, 2:6] if fine is not None else np.zeros(4)
         results.append(Alignment(
             score=float(score), offset=round(float(start) * hop, 4), content=float(content), sync=float(sync),
             energy=float(corr), path=_shot_path(video, frames[c], hop, t.duration) if c in with_path else [],
-            onset=float(events[0]), metre=float(events[1]), accent=float(events[2]),
+            onset=float(events[0]), metre=float(events[1]), accent=float(events[2]), light=float(events[3]),
         ))  # fmt: skip
     return results
 
@@ -477,8 +489,19 @@ def _fine_pass(video: VideoSequence, tracks, w: Weights, coarse: np.ndarray, opt
     logs = [t.event_logs(back, ahead, mix) for t in tracks]
     log_on, log_me, log_cut = (np.concatenate([curves[i] for curves in logs]) for i in range(3))
     fptr = np.cumsum([0] + [len(curves[0]) for curves in logs]).astype(np.int64)
+    light, lptr = _light_terms(video, tracks, w)
     return fine_kernel(log_on, log_me, log_cut, fptr, coarse, optr, cut_idx, acc_idx,
-                       video.accent_strengths.astype(np.float64), n_video, w.fine, hop / FINE_HOP)  # fmt: skip
+                       video.accent_strengths.astype(np.float64), n_video, w.fine, hop / FINE_HOP, light,
+                       lptr)  # fmt: skip
+
+
+def _light_terms(video: VideoSequence, tracks, w: Weights) -> tuple[np.ndarray, np.ndarray]:
+    """Each candidate's light correlation at every fine offset, end to end, and their bounds; none unless the
+    video has a light curve and every track its loudness (tracks analysed before it was kept)."""
+    if not w.light or video.light is None or any(t.loudness is None for t in tracks):
+        return np.zeros(0, dtype=np.float32), np.zeros(len(tracks) + 1, dtype=np.int64)
+    scores = light_correlations(video.light, [t.loudness for t in tracks])
+    return np.concatenate(scores), np.cumsum([0] + [len(s) for s in scores]).astype(np.int64)
 
 
 def _shot_path(video: VideoSequence, frames: np.ndarray, hop: float, track_duration: float):

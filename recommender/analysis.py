@@ -14,7 +14,7 @@ import numpy as np
 from recommender.spectral import HOP, N_FFT, power_spectrogram
 
 ONSET_LATENCY = 1.0  # STFT frames between an onset and the peak of its spectral flux (centred frames)
-ANALYSIS_VERSION = 4  # bump when what ``analyze`` returns changes; tracks analysed earlier are stale
+ANALYSIS_VERSION = 5  # bump when what ``analyze`` returns changes; tracks analysed earlier are stale
 # Between two tempo octaves the comb cannot tell apart, the faster reading is the safer: its beats include every
 # beat of the slower one (a cut on either lands on a beat), while a half-tempo reading loses every other beat. A
 # prior centred on 140 BPM, one octave wide, breaks such ties that way (bench/analysis_annotated.py, 56 scored
@@ -48,6 +48,7 @@ class TrackAnalysis:
     mean_energy: float = 0.0  # mean of the energy curve, dB
     onset_envelope: np.ndarray | None = None  # (frames,) spectral flux, 0..1 (float32), one per ``onset_hop``
     onset_hop: float = 0.0  # seconds per onset-envelope frame (HOP / sr, about 23 ms)
+    loudness: np.ndarray | None = None  # (frames,) level in dB (float32) per STFT frame, one per ``onset_hop``
 
 
 @dataclass
@@ -100,6 +101,7 @@ def analyze(y: np.ndarray, sr: int, *, spec: Spectra | None = None, energy_hop: 
         duration=round(duration, 3), tempo=round(tempo, 2), beats=_r(beats), downbeats=_r(downbeats),
         sections=sections, energy=energy, energy_hop=energy_hop, key=key, mode=mode, key_confidence=conf,
         mean_energy=mean_energy, onset_envelope=normalise_envelope(onset_env), onset_hop=HOP / sr,
+        loudness=frame_loudness(spec),
     )  # fmt: skip
 
 
@@ -306,6 +308,13 @@ def _label_segments(feats: np.ndarray, unit_times: np.ndarray, edges: list[float
             letters.append((match, m))
         labels.append(match)
     return labels
+
+
+def frame_loudness(spec: Spectra) -> np.ndarray:
+    """Level in dB of every STFT frame ``(frames,)`` float32: the beat-to-beat loudness that light can follow
+    (``recommender.light``), at the onset envelope's resolution."""
+    rms = np.sqrt(spec.power.sum(axis=0) / (N_FFT / 2 + 1) ** 2 * 2)
+    return (20 * np.log10(np.maximum(rms, 1e-5))).astype(np.float32)
 
 
 def _energy(spec: Spectra, hop_seconds: float) -> tuple[list[float], float]:

@@ -20,8 +20,8 @@ from recommender.alignment import MusicSequence, VideoSequence, Weights, align, 
 from recommender.analysis import TrackAnalysis
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
-VIDEO_VERSION = 4  # bump when what ``video_query`` computes changes (benchmarks cache queries by it)
-MUSIC_VERSION = 4  # bump when what ``music_entry`` computes changes (benchmarks cache tracks by it)
+VIDEO_VERSION = 5  # bump when what ``video_query`` computes changes (benchmarks cache queries by it)
+MUSIC_VERSION = 5  # bump when what ``music_entry`` computes changes (benchmarks cache tracks by it)
 
 
 @dataclass
@@ -43,7 +43,8 @@ def track_sequence(a: TrackAnalysis, spans, segment_vectors: np.ndarray) -> Musi
     """A track's alignment sequence from its analysis, as the catalog builds it."""
     return music_sequence(a.duration, spans, segment_vectors, downbeats=a.downbeats,
                           section_starts=[s.start for s in a.sections[1:]], energy=a.energy, energy_hop=a.energy_hop,
-                          beats=a.beats, onset_envelope=a.onset_envelope, onset_hop=a.onset_hop)  # fmt: skip
+                          beats=a.beats, onset_envelope=a.onset_envelope, onset_hop=a.onset_hop,
+                          loudness=a.loudness)  # fmt: skip
 
 
 @dataclass
@@ -74,7 +75,7 @@ def video_query(path: Path, model, truth: int, offset: float) -> Query:
     seq = video_sequence(v.duration, v.shots, v.shot_vectors, activity=v.activity,
                          activity_times=np.arange(len(v.activity)) * v.activity_hop,
                          accent_times=v.accent_times, accent_strengths=v.accent_strengths,
-                         frame_rate=v.frame_rate)  # fmt: skip
+                         frame_rate=v.frame_rate, light=v.light)  # fmt: skip
     return Query(path.name, v.clip_vector, seq, truth, offset)
 
 

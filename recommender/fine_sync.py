@@ -31,7 +31,7 @@ FINE_HOP = 0.025  # seconds; 10 per coarse alignment frame (0.25 s)
 PRIOR = 0.5  # chance that an editor's event was placed on the music
 LOCAL = 320  # fine frames (±8 s): the neighbourhood a music curve is scaled against (a few bars)
 POWER = 4.0  # onset strength is raised to this before scaling: the peaks an editor cuts on, not the texture
-N_TERMS = 3  # cut_onset, cut_metre, accent
+N_TERMS = 4  # cut_onset, cut_metre, accent, light
 
 
 def onset_curve(duration: float, envelope, envelope_hop: float, *, hop: float = FINE_HOP) -> np.ndarray:
@@ -144,19 +144,22 @@ def _event_logs(onset, metre, back, ahead, prior, power, local, mix):  # pragma:
 
 
 @njit(cache=True, parallel=True, fastmath=True)
-def fine_kernel(log_on, log_me, log_cut, fptr, coarse, cptr, cut_idx, acc_idx, acc_w, n_video, w,
-                ratio):  # pragma: no cover  # fmt: skip
+def fine_kernel(log_on, log_me, log_cut, fptr, coarse, cptr, cut_idx, acc_idx, acc_w, n_video, w, ratio,
+                light, lptr):  # pragma: no cover  # fmt: skip
     """Best fine offset per candidate of ``coarse[round(o / ratio)] + Σ w_k term_k(o)``.
 
     ``log_on``/``log_me``/``log_cut`` are the candidates' ``event_logs`` end to end (``fptr`` bounds). A cut
     adds the mixture curve weighted by ``onset + metre``, an accent the onset curve times its strength: one
     shifted add per event. The onset and metre terms reported are the separate curves' sums at the best offset.
+    ``light`` holds each candidate's light correlation at every fine offset (``lptr`` bounds; none when empty,
+    ``recommender.light``), added times ``w[3]``.
 
-    Returns ``(n, 3 + N_TERMS)``: score, fine offset, the three terms (nats) and the coarse score there.
+    Returns ``(n, 3 + N_TERMS)``: score, fine offset, the four terms (three in nats, the light's correlation)
+    and the coarse score there.
     """
     n = len(fptr) - 1
     out = np.full((n, 3 + N_TERMS), -np.inf)
-    w_on, w_me, w_acc = np.float32(w[0]), np.float32(w[1]), np.float32(w[2])
+    w_on, w_me, w_acc, w_light = np.float32(w[0]), np.float32(w[1]), np.float32(w[2]), np.float32(w[3])
     for c in prange(n):
         a, tm = fptr[c], fptr[c + 1] - fptr[c]
         n_off = max(1, tm - n_video + 1)
@@ -183,6 +186,10 @@ def fine_kernel(log_on, log_me, log_cut, fptr, coarse, cptr, cut_idx, acc_idx, a
                 _add_shifted(total, acc_curve, acc_idx[k], np.float32(acc_w[k]))
             for o in range(max(0, tm - acc_idx[k]), n_off):
                 total[o] += np.float32(acc_w[k]) * acc_mean
+        n_light = min(n_off, lptr[c + 1] - lptr[c])
+        lt = light[lptr[c] : lptr[c] + n_light]
+        for o in range(n_light):
+            total[o] += w_light * lt[o]
         cs = coarse[cptr[c] : cptr[c] + n_coarse]
         best, best_o, best_base = -np.inf, 0, 0.0
         for o in range(n_off):
@@ -198,6 +205,8 @@ def fine_kernel(log_on, log_me, log_cut, fptr, coarse, cptr, cut_idx, acc_idx, a
         for k in range(len(acc_idx)):
             if best_o + acc_idx[k] < tm:
                 terms[2] += acc_w[k] * lo[best_o + acc_idx[k]]
+        if best_o < n_light:
+            terms[3] = lt[best_o]
         out[c, 0] = best
         out[c, 1] = best_o
         for t in range(N_TERMS):

@@ -3,7 +3,8 @@
 Decodes only sampled, downscaled frames (``recommender.video``), cuts them into shots (``recommender.shots``),
 describes each frame for the cross-modal model, and embeds the whole clip and every shot with its video
 branch. The activity curve (brightness and motion within shots, z-scored) is what the alignment compares with
-loudness.
+loudness; the light curve (brightness high-passed within shots, at 25 ms) is what it compares with the
+music's level frame by frame (``recommender.light``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from recommender.light import light_curve
 from recommender.rhythm import FrameSignals, accents, refine_cuts
 from recommender.shots import detect_shots
 from recommender.video import decode_frames, frame_features
@@ -36,6 +38,7 @@ class VideoAnalysis:
     accent_strengths: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (a,) 0..1
     frame_rate: float = 0.0  # frames per second of the decoded video
     activity_hop: float = ACTIVITY_HOP  # seconds between activity values, from 0
+    light: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (ceil(duration / FINE_HOP),) light curve
     extra: dict = field(default_factory=dict)
 
 
@@ -117,6 +120,7 @@ def analyze_video(
         extra={"has_audio": frames.has_audio},
         cut_times=cut_times, accent_times=accent_times, accent_strengths=accent_strengths,
         frame_rate=frames.signals.fps,
+        light=light_curve(frames.signals.times, frames.signals.brightness, cut_times, duration=frames.duration),
     )  # fmt: skip
     report(0.8, "described frames")
     if model is not None:
