@@ -1,0 +1,92 @@
+"""Light against loudness at 25 ms: the offset where a picture's brightness follows a track's level."""
+
+import numpy as np
+
+from recommender.alignment import Weights, align, music_sequence, video_sequence
+from recommender.fine_sync import FINE_HOP
+from recommender.light import highpass, light_correlations, light_curve, loudness_curve
+
+FPS = 30.0
+
+
+def level(seconds: float, seed: int, hop: float = 0.0232) -> np.ndarray:
+    """A track's level in dB per analysis frame: hits on a 120-BPM 16th-note grid (a rhythm of its own, with
+    accents), and slow swells."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds / hop)) * hop
+    steps = np.arange(0.0, seconds, 0.125)
+    hits = np.zeros_like(t)
+    for s in steps[rng.random(len(steps)) < 0.4]:
+        hits += rng.uniform(0.2, 1.0) * np.exp(-np.clip(t - s, 0, None) / 0.06) * (t >= s)
+    knots = np.arange(0.0, seconds + 4.0, 4.0)
+    swell = np.interp(t, knots, rng.normal(0, 1, len(knots)))
+    return (-30 + 10 * hits + 3 * swell).astype(np.float32)
+
+
+def picture(db: np.ndarray, hop: float, start: float, seconds: float, cuts, seed: int, follow: float = 0.5):
+    """Frame times and brightness of a video whose light follows ``db`` from ``start``, over slow camera drift
+    and a different photograph (base brightness) in every shot."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * FPS)) / FPS
+    z = np.interp(start + t, np.arange(len(db)) * hop, db)
+    z = (z - z.mean()) / z.std()
+    shot = np.searchsorted(np.asarray(cuts), t, side="right")
+    base = rng.uniform(0.25, 0.7, len(cuts) + 1)[shot] * (1 + 0.3 * np.sin(2 * np.pi * t / 7.0))  # drift
+    return t, np.clip(base * (1 + follow * 0.2 * z) + rng.normal(0, 0.004, len(t)), 0, 1)
+
+
+def test_highpass_removes_slow_change_and_keeps_the_pulse():
+    t = np.arange(400) * FINE_HOP
+    pulse = np.sin(2 * np.pi * 2.0 * t)  # 2 Hz: beats at 120 BPM
+    out = highpass(pulse + 0.5 * t, 20)  # plus a ramp (a fade, a camera move)
+    inner = slice(20, -20)
+    assert abs(out[inner].mean()) < 0.05
+    assert np.corrcoef(out[inner], pulse[inner])[0, 1] > 0.95
+
+
+def test_light_finds_the_offset_where_the_picture_follows_the_level():
+    hop = 0.0232
+    tracks = [level(60.0, seed) for seed in range(4)]
+    cuts = [3.1, 7.4, 12.0, 16.6]
+    times, bright = picture(tracks[2], hop, start=21.4, seconds=20.0, cuts=cuts, seed=5)
+    light = light_curve(times, bright, cuts, duration=20.0)
+    curves = [loudness_curve(db, hop, 60.0) for db in tracks]
+    scores = light_correlations(light, curves)
+    best = [float(s.max()) for s in scores]
+    assert int(np.argmax(best)) == 2, best
+    assert best[2] > 0.8 and max(best[:2] + best[3:]) < 0.4, best
+    assert abs(int(np.argmax(scores[2])) * FINE_HOP - 21.4) <= FINE_HOP
+
+
+def test_a_short_track_counts_its_missing_end_as_no_agreement():
+    hop = 0.0232
+    db = level(30.0, 1)
+    times, bright = picture(db, hop, start=0.0, seconds=20.0, cuts=[5.0], seed=2)
+    light = light_curve(times, bright, [5.0], duration=20.0)
+    full = light_correlations(light, [loudness_curve(db, hop, 30.0)])[0]
+    short = light_correlations(light, [loudness_curve(db[: int(10.0 / hop)], hop, 10.0)])[0]
+    assert len(short) == 1 and 0.2 < short[0] < full[0], (short, full[0])
+
+
+def test_alignment_uses_light_to_pick_the_track_and_the_frame():
+    """Two tracks with the same beat grid and no cuts: only the light tells them, and the offset, apart."""
+    hop = 0.0232
+    tracks = [level(60.0, seed) for seed in (7, 8)]
+    times, bright = picture(tracks[1], hop, start=17.3, seconds=20.0, cuts=[], seed=3)
+    onsets = np.ones(int(60.0 / hop), dtype=np.float32) * 0.1
+    beats = np.arange(0.0, 60.0, 0.5)
+
+    def track(db):
+        one = np.ones((1, 8), np.float32)
+        return music_sequence(60.0, [(0.0, 60.0)], one, beats=beats, downbeats=beats[::4], energy=np.full(120, -20.0),
+                              onset_envelope=onsets, onset_hop=hop, loudness=db)  # fmt: skip
+
+    seqs = [track(db) for db in tracks]
+    video = video_sequence(20.0, [(0.0, 20.0)], np.ones((1, 8), np.float32), frame_rate=FPS,
+                           light=light_curve(times, bright, [], duration=20.0))  # fmt: skip
+    with_light = align(video, seqs, weights=Weights(content=0.0, sync=0.0, energy=0.1, onset=0.1, light=0.5))
+    assert with_light[1].score > with_light[0].score
+    assert abs(with_light[1].offset - 17.3) <= 1.0 / FPS, with_light[1].offset
+    assert with_light[1].light > 0.8 > with_light[0].light
+    without = align(video, seqs, weights=Weights(content=0.0, sync=0.0, energy=0.1, onset=0.1))
+    assert without[1].light == 0.0  # no weight: the term is not computed
