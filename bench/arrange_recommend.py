@@ -46,6 +46,7 @@ def analysed(path: Path, excerpt: float) -> dict:
             "duration": a.duration, "tempo": a.tempo, "beats": a.beats, "downbeats": a.downbeats,
             "energy": a.energy, "energy_hop": a.energy_hop, "onset_hop": a.onset_hop,
             "onset_envelope": a.onset_envelope.astype(np.float16).tobytes(), "join_features": to_bytes(feats),
+            "frame_loudness": a.loudness.astype(np.float16).tobytes(),
             "segments": [[round(s, 3), round(e, 3)] for s, e in music_segments(a.duration, a.downbeats, starts[1:])],
         },
         "sections": [(s.start, s.end, s.label) for s in a.sections],

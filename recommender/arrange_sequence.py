@@ -70,13 +70,14 @@ def edit_curve(plan: Plan, values, hop: float, *, centred: bool = True) -> np.nd
 
 def fitted_sequence(
     plan: Plan, *, spans, vectors: np.ndarray, downbeats=(), section_starts=(), energy=(), energy_hop: float = 0.5,
-    beats=(), onset_envelope=None, onset_hop: float = 0.0,
+    beats=(), onset_envelope=None, onset_hop: float = 0.0, loudness=None,
 ) -> MusicSequence:  # fmt: skip
     """The alignment sequence of the track as ``plan`` edits it (``plan.target`` seconds long).
 
     Same inputs as :func:`recommender.alignment.music_sequence` for the whole track: segment ``spans`` with their
     ``vectors`` ``(len(spans), D)``, downbeats, section starts (after the first), energy (dB per ``energy_hop``),
-    beats and the onset envelope (per ``onset_hop``). A join is a downbeat of the edit; a section start heard
+    beats, the onset envelope and the frame ``loudness`` (dB; both per ``onset_hop``; the level is edited as the
+    onsets are, so a fitted edit gets the light term too). A join is a downbeat of the edit; a section start heard
     after a join stays a section start.
     """
     from recommender.alignment import music_sequence
@@ -84,11 +85,13 @@ def fitted_sequence(
     out_spans, idx = edit_spans(plan, spans)
     vectors = np.asarray(vectors)
     sections = edit_times(plan, section_starts)
-    onsets = None
+    onsets = level = None
     if onset_envelope is not None and onset_hop > 0:
         onsets = edit_curve(plan, onset_envelope, onset_hop, centred=False)
+        if loudness is not None:  # each frame's level at its instant, as the onsets
+            level = edit_curve(plan, loudness, onset_hop, centred=False)
     return music_sequence(
         plan.target, out_spans, vectors[idx] if len(idx) else vectors[:1], downbeats=edit_times(plan, downbeats),
         section_starts=sections[sections > 1e-6], energy=edit_curve(plan, energy, energy_hop), energy_hop=energy_hop,
-        beats=edit_times(plan, beats), onset_envelope=onsets, onset_hop=onset_hop,
+        beats=edit_times(plan, beats), onset_envelope=onsets, onset_hop=onset_hop, loudness=level,
     )  # fmt: skip

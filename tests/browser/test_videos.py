@@ -37,6 +37,7 @@ def test_upload_a_video_get_soundtracks_play_one_and_render_a_preview(
     assert page.locator("#results li").count() == 3
     first = page.locator("#results li").first.inner_text()
     assert re.search(r"from \d+:\d\d\.\d\d", first) and "cuts on onsets" in first, first  # to the frame, and why
+    assert re.search(r"light on the level [+−]\d\.\d\d", first), first  # the light term beside the others
     page.locator("#results li button.play").first.click()
     page.wait_for_selector("#chosen-actions:not([hidden])")
     # the music follows the picture from the chosen offset

@@ -141,6 +141,9 @@ class Track(JobTarget):
     onset_envelope = models.BinaryField(null=True, blank=True, editable=False,
                                         help_text="onset strength 0..1, float16, one value per onset_hop")  # fmt: skip
     onset_hop = models.FloatField(default=0.0, help_text="seconds per onset-envelope value (about 23 ms)")
+    frame_loudness = models.BinaryField(null=True, blank=True, editable=False,
+                                        help_text="level in dB, float16, one value per onset_hop: what the "
+                                        "picture's light is matched against (recommender.light)")  # fmt: skip
     join_features = models.BinaryField(null=True, blank=True, editable=False,
                                        help_text="chroma, MFCC and loudness around each downbeat, float16 "
                                        "(downbeats, 52): edits to length (recommender.arrange_features)")  # fmt: skip

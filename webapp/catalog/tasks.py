@@ -71,6 +71,7 @@ def analyse_file(track: Track, progress: Progress | None = None) -> Analysed:
         "downbeats": result.downbeats, "energy": result.energy, "energy_hop": result.energy_hop,
         "waveform": waveform_peaks(y), "analysed_at": timezone.now(), "analysis_version": ANALYSIS_VERSION,
         "onset_envelope": result.onset_envelope.astype(np.float16).tobytes(), "onset_hop": result.onset_hop,
+        "frame_loudness": None if result.loudness is None else result.loudness.astype(np.float16).tobytes(),
         "passages": blocks.astype(np.float16).tobytes(), "highlight_start": span[0], "highlight_end": span[1],
         "join_features": join_bytes(joins),
     }  # fmt: skip

@@ -39,6 +39,9 @@ class Video(JobTarget):
     activity_hop = models.FloatField(default=0.25)
     cut_times = models.JSONField(default=list, blank=True, help_text="seconds: the exact frame of each cut")
     accents = models.JSONField(default=list, blank=True, help_text="[s, 0..1] flashes, motion accents")
+    light = models.BinaryField(null=True, blank=True, editable=False,
+                               help_text="log brightness high-passed within shots, float16, one value per 25 ms "
+                               "(recommender.light): matched against the music's level")  # fmt: skip
     tags = models.JSONField(default=dict, blank=True, help_text="context tag → probability, from its neighbours")
     xm_embedding = vector_field(help_text="video branch of the cross-modal model, whole clip")
     shot_embeddings = vector_field(help_text="one shared-space vector per shot, float32 (len(shots), dim)")
@@ -52,6 +55,11 @@ class Video(JobTarget):
     @property
     def vector(self) -> np.ndarray | None:
         return from_bytes(self.xm_embedding)
+
+    @property
+    def light_curve(self) -> np.ndarray | None:
+        """The light curve ``(ceil(duration / 0.025),)`` float32, or None (analysed before it was kept)."""
+        return None if not self.light else np.frombuffer(bytes(self.light), dtype=np.float16).astype(np.float32)
 
     @property
     def shot_vectors(self) -> np.ndarray | None:

@@ -107,6 +107,10 @@ class RecommendationSerializer(serializers.Serializer):
     accent = RoundedFloatField(
         decimals=3, required=False, help_text="flashes and motion accents on the music's onsets: z-score"
     )
+    light = RoundedFloatField(
+        decimals=3, required=False,
+        help_text="correlation of the picture's light with the music's level, frame by frame (25 ms), -1..1",
+    )  # fmt: skip
     path = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField()),
         help_text="[video seconds, track seconds] at each shot start and at the end",

@@ -104,7 +104,7 @@ def candidates(video: Video, tracks, *, limit: int) -> dict[int, float]:
 
 
 SEQUENCE_FIELDS = ("duration", "segments", "xm_segments", "downbeats", "energy", "energy_hop", "beats",
-                   "onset_envelope", "onset_hop")  # fmt: skip
+                   "onset_envelope", "onset_hop", "frame_loudness")  # fmt: skip
 
 
 def _sequence_inputs(row: dict, section_starts: list[float]) -> dict | None:
@@ -113,9 +113,12 @@ def _sequence_inputs(row: dict, section_starts: list[float]) -> dict | None:
         return None
     vectors = np.frombuffer(bytes(row["xm_segments"]), dtype=np.float32).reshape(len(row["segments"]), -1)
     onsets = None if not row["onset_envelope"] else np.frombuffer(bytes(row["onset_envelope"]), dtype=np.float16)
+    level = row.get("frame_loudness")  # None: analysed before it was kept (the light term then skips the track)
+    loudness = None if not level else np.frombuffer(bytes(level), dtype=np.float16).astype(np.float32)
     return {"spans": [tuple(s) for s in row["segments"]], "vectors": vectors, "downbeats": row["downbeats"],
             "section_starts": section_starts, "energy": row["energy"], "energy_hop": row["energy_hop"],
-            "beats": row["beats"], "onset_hop": row["onset_hop"], "onset_envelope": onsets}  # fmt: skip
+            "beats": row["beats"], "onset_hop": row["onset_hop"], "onset_envelope": onsets,
+            "loudness": loudness}  # fmt: skip
 
 
 def _section_starts(track_ids) -> dict[int, list[float]]:
@@ -156,7 +159,8 @@ def video_seq(video: Video):
     accents = np.asarray(video.accents or [], dtype=float).reshape(-1, 2)
     return video_sequence(video.duration or 0.0, [tuple(s) for s in video.shots], video.shot_vectors,
                           activity=np.asarray(video.activity), activity_times=times, accent_times=accents[:, 0],
-                          accent_strengths=accents[:, 1], frame_rate=video.fps or 25.0)  # fmt: skip
+                          accent_strengths=accents[:, 1], frame_rate=video.fps or 25.0,
+                          light=video.light_curve)  # fmt: skip
 
 
 def recommend(video: Video, tracks, *, mode: str, k: int, structure: float | None = None, method: str | None = None,

@@ -43,6 +43,7 @@ def analyze_video(job: Job, progress: Progress) -> dict:
             activity_hop=result.activity_hop, state=VideoState.EMBEDDING,
             cut_times=[round(float(t), 4) for t in result.cut_times],
             accents=[[round(float(t), 4), round(float(s), 3)] for t, s in zip(*accents, strict=True)],
+            light=np.asarray(result.light, dtype=np.float16).tobytes() if len(result.light) else None,
         )  # fmt: skip
         create_next_job(job, embed_video, target=video)
     return {"shots": len(result.shots), "duration": round(result.duration, 2)}

@@ -129,7 +129,7 @@ class VideoViewSet(
             "sync": None if r.alignment is None else r.alignment.sync,
             "energy": None if r.alignment is None else r.alignment.energy,
             **({} if r.alignment is None else {"onset": r.alignment.onset, "metre": r.alignment.metre,
-                                               "accent": r.alignment.accent}),
+                                               "accent": r.alignment.accent, "light": r.alignment.light}),
             "path": [] if r.alignment is None else [list(p) for p in r.alignment.path],
             "brief": r.brief,
             **({} if r.fit is None else {"fit": r.fit, "unfitted_score": r.unfitted_score}),

@@ -67,7 +67,8 @@ async function loadResults() {
         <strong>${esc(r.track.title)}</strong> <span class="small">${esc(r.track.artist)}</span>
         <span class="small">score ${r.score.toFixed(2)} · ${r.track.tempo ? Math.round(r.track.tempo) + " BPM" : ""}
         · from ${clock(r.offset_seconds)} ${r.sync != null ? `· sync ${r.sync.toFixed(2)} · energy ${r.energy.toFixed(2)}` : ""}
-        ${r.onset != null ? `· cuts on onsets ${signed(r.onset)} · on the beat ${signed(r.metre)} · accents ${signed(r.accent)}` : ""}</span>
+        ${r.onset != null ? `· cuts on onsets ${signed(r.onset)} · on the beat ${signed(r.metre)} · accents ${signed(r.accent)}` : ""}
+        ${r.light != null ? `· light on the level ${r.light >= 0 ? "+" : "−"}${Math.abs(r.light).toFixed(2)}` : ""}</span>
         ${r.fit ? `<span class="small fitted">fitted: ${r.fit.pieces.length} pieces, ${r.fit.joins.length} joins${r.fit.ending_trim > 0 ? "" : ", ends on its ending"} · as it is ${r.unfitted_score.toFixed(2)}</span>` : ""}
         ${r.brief ? `<span class="small brief">${esc(r.brief.summary)}</span>` : ""}
         <span>${r.track.tags.filter((t) => t.probability >= 0.5).slice(0, 3).map((t) => `<span class="chip">${t.tag}</span>`).join(" ")}</span>
