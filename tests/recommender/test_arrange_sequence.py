@@ -17,13 +17,21 @@ VECTORS = np.eye(4, dtype=np.float32)
 ENERGY = np.where((np.arange(64) * 0.5 >= 8) & (np.arange(64) * 0.5 < 16), -10.0, -30.0)  # dB per 0.5 s
 ONSETS = np.zeros(int(DURATION / 0.02))
 ONSETS[(DOWNBEATS / 0.02).astype(int)] = 1.0  # an attack on every downbeat, envelope every 20 ms
+# The level (dB every 20 ms, as the onsets): quiet, with a 0.1-s hit on every beat of section B and one at 29 s.
+HITS = [*np.arange(8.0, 16.0, 0.5), 29.0]
+LEVEL = np.full(len(ONSETS), -40.0)
+for hit in HITS:
+    LEVEL[round(hit / 0.02) : round((hit + 0.1) / 0.02)] = -20.0
 
 
 def track(**kw):
     beats = np.arange(0.0, DURATION, 0.5)
     inputs = {"spans": SPANS, "vectors": VECTORS, "downbeats": DOWNBEATS, "section_starts": SECTIONS}
     return (
-        inputs | {"energy": ENERGY, "energy_hop": 0.5, "beats": beats, "onset_envelope": ONSETS, "onset_hop": 0.02} | kw
+        inputs
+        | {"energy": ENERGY, "energy_hop": 0.5, "beats": beats, "onset_envelope": ONSETS, "onset_hop": 0.02}
+        | {"loudness": LEVEL}
+        | kw
     )
 
 
@@ -36,7 +44,7 @@ def test_the_whole_track_unedited_is_the_track_itself():
     a = fitted_sequence(whole, **track())
     inputs = track()
     b = music_sequence(DURATION, inputs.pop("spans"), inputs.pop("vectors"), **inputs)
-    for name in ("segment", "events", "energy", "onset", "metre"):
+    for name in ("segment", "events", "energy", "onset", "metre", "loudness"):
         assert np.allclose(getattr(a, name), getattr(b, name)), name
     assert np.array_equal(a.vectors, b.vectors) and a.duration == b.duration
 
@@ -61,3 +69,13 @@ def test_the_fitted_sequence_lasts_the_target_with_the_edit_structure():
     at = np.round(np.array([1.0, 3.0]) / FINE_HOP).astype(int)
     assert seq.metre[at[0]] == 1.0 and seq.metre[at[1]] == pytest.approx(0.7)
     assert seq.onset[at].min() == 1.0
+
+
+def test_the_fitted_edit_carries_the_level_so_light_can_follow_it():
+    seq = fitted_sequence(EDIT, **track())
+    assert len(seq.loudness) == round(13.0 / FINE_HOP)
+    loud = seq.loudness > 5.0  # high-passed dB: the hits stand out of the quiet
+    starts = np.flatnonzero(loud & ~np.r_[False, loud[:-1]]) * FINE_HOP
+    # B's beats brought to 1–9 s, the hit at 29 s to 10 s; the quiet first bar and nothing else
+    assert starts == pytest.approx([*np.arange(1.0, 9.0, 0.5), 10.0], abs=FINE_HOP)
+    assert fitted_sequence(EDIT, **track(loudness=None)).loudness is None  # analysed before the level was kept
