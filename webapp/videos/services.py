@@ -30,7 +30,8 @@ if TYPE_CHECKING:  # numba, ~90 MB: imported by the functions that rank, not by 
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".mkv", ".m4v"}
 MODES = ("alignment", "global")
-# About 95 KB per 3-minute track: four re-rankings' worth of candidates stay warm (≈ 190 MB at the default 500).
+# About 125 KB per 3-minute track (29 KB of it the level the light term reads): four re-rankings' worth of candidates
+# stay warm (≈ 250 MB at the default 500).
 SEQUENCE_CACHE = 2048
 FIT_CANDIDATES = 20  # default of settings.FIT_CANDIDATES: tracks fitted to the video by a fit=length request
 # Tracks fitted to a video's length (plan + the edit's sequence, about 0.6 KB per second of edit), kept per process:
