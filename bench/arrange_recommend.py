@@ -4,14 +4,15 @@
 
 A throwaway database and index (a temporary SEGUE_VAR_DIR): ``--tracks`` real tracks (Debian's planetblupi and
 warzone2100 music, the last 180 s of each, as ``bench/arrange.py``) analysed for real (``recommender.analysis``:
-beats, downbeats, sections, energy, onsets; the join features kept as the analysis keeps them), each stored
-``--copies`` times with its own random shared-space vectors (the content term, not what is measured here), so the
-catalog holds tracks × copies candidates. The video (``--video`` s) has shots every 1.5–4 s, an activity curve and
-random vectors. The same GET request, through Django's test client (URL routing, query validation, the ranking,
-serialisation), in turn: without ``&fit=length``; with it, its fitted edits dropped first (the first fitted request
-for a video: the best ``FIT_CANDIDATES``, default 20, each planned and aligned); and the same again (the edits kept
-by the process, as when the page asks again after a filter changed). After one warm-up of each: median and max wall
-time and CPU time, and the ratios to the plain request.
+beats, downbeats, sections, energy, onsets, the level frame by frame; the join features kept as the analysis keeps
+them), each stored ``--copies`` times with its own random shared-space vectors (the content term, not what is
+measured here), so the catalog holds tracks × copies candidates. The video (``--video`` s) has shots every 1.5–4 s,
+an activity curve, a light curve (the light term runs when its weight is not 0) and random vectors. The same GET
+request, through Django's test client (URL routing, query validation, the ranking, serialisation), in turn: without
+``&fit=length``; with it, its fitted edits dropped first (the first fitted request for a video: the best
+``FIT_CANDIDATES``, default 20, each planned and aligned); and the same again (the edits kept by the process, as
+when the page asks again after a filter changed). After one warm-up of each: median and max wall time and CPU time,
+and the ratios to the plain request.
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ def main() -> None:
         shots=shots, activity=[round(float(v), 3) for v in rng.normal(size=int(args.video / 0.25))],
         activity_hop=0.25, cut_times=[s for s, _ in shots[1:]], xm_embedding=to_bytes(unit(rng, 1)[0]),
         shot_embeddings=to_bytes(unit(rng, len(shots))), analysed_at=timezone.now(),
+        light=(0.05 * rng.normal(size=int(np.ceil(args.video / 0.025)))).astype(np.float16).tobytes(),
     )  # fmt: skip
     client = Client()
     client.force_login(user)
