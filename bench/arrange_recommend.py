@@ -1,6 +1,7 @@
 """Request time of a video's recommendations in alignment mode, with and without fitted versions (`?fit=length`).
 
-    .venv/bin/python bench/arrange_recommend.py [--tracks 4] [--copies 50] [--video 30] [--repeats 7] [--k 10]
+    .venv/bin/python bench/arrange_recommend.py [--tracks 4] [--copies 50] [--video 30] [--repeats 7] [--k 10] \
+        [--light 0.2]
 
 A throwaway database and index (a temporary SEGUE_VAR_DIR): ``--tracks`` real tracks (Debian's planetblupi and
 warzone2100 music, the last 180 s of each, as ``bench/arrange.py``) analysed for real (``recommender.analysis``:
@@ -11,8 +12,9 @@ an activity curve, a light curve (the light term runs when its weight is not 0) 
 request, through Django's test client (URL routing, query validation, the ranking, serialisation), in turn: without
 ``&fit=length``; with it, its fitted edits dropped first (the first fitted request for a video: the best
 ``FIT_CANDIDATES``, default 20, each planned and aligned); and the same again (the edits kept by the process, as
-when the page asks again after a filter changed). After one warm-up of each: median and max wall time and CPU time,
-and the ratios to the plain request.
+when the page asks again after a filter changed); and the plain request with the light term on (``--light``: its
+weight added to the fitted ones, then blended as the service blends them; the term costs nothing at weight 0). After
+one warm-up of each: median and max wall time and CPU time, and the ratios to the plain request.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +70,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--excerpt", type=float, default=180.0)
+    ap.add_argument("--light", type=float, default=0.2, help="the light term's weight in the 'light on' request")
     args = ap.parse_args()
 
     from bench.arrange import default_tracks
@@ -85,6 +89,7 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
+    from recommender import alignment
     from webapp.catalog.indexes import rebuild_indexes
     from webapp.catalog.models import Section, Track, TrackState, to_bytes
     from webapp.videos import services
@@ -127,10 +132,22 @@ def main() -> None:
     client.force_login(user)
     base = f"/api/videos/{video.pk}/recommendations/?mode=alignment&k={args.k}"
     fit = base + "&fit=length"
-    urls = {"plain": base, "fit=length": fit, "fit, again": fit}
-    for url in urls.values():  # warm up: numba kernels, sequence caches, the index file
-        res = client.get(url)
+    urls = {"plain": base, "fit=length": fit, "fit, again": fit, "light on": base}
+    fitted_weights, load_weights = alignment.load_weights(), alignment.load_weights
+    lit = replace(fitted_weights, light=fitted_weights.light + args.light)
+
+    def get(name: str, url: str):
+        alignment.load_weights = (lambda *a, **k: lit) if name == "light on" else load_weights
+        try:
+            return client.get(url)
+        finally:
+            alignment.load_weights = load_weights
+
+    for name, url in urls.items():  # warm up: numba kernels, sequence caches, the index file
+        res = get(name, url)
         assert res.status_code == 200, res.content[:300]
+    lights = [r["light"] for r in get("light on", base).json()]
+    assert any(lights), "the light term did not run"
     wall: dict[str, list[float]] = {k: [] for k in urls}
     cpu: dict[str, list[float]] = {k: [] for k in urls}
     for _ in range(args.repeats):
@@ -138,7 +155,7 @@ def main() -> None:
             if name == "fit=length":
                 services._FITTED.clear()  # the first fitted request for this video: every track planned
             t, c = time.perf_counter(), time.process_time()
-            res = client.get(url)
+            res = get(name, url)
             wall[name].append((time.perf_counter() - t) * 1000)
             cpu[name].append((time.process_time() - c) * 1000)
             assert res.status_code == 200
@@ -150,7 +167,7 @@ def main() -> None:
     for name in urls:
         print(f"  {name:10} wall median {statistics.median(wall[name]):7.0f} ms, max {max(wall[name]):7.0f} ms | CPU "
               f"median {statistics.median(cpu[name]):7.0f} ms")  # fmt: skip
-    for name in ("fit=length", "fit, again"):
+    for name in ("fit=length", "fit, again", "light on"):
         ratio = statistics.median(wall[name]) / statistics.median(wall["plain"])
         cpu_ratio = statistics.median(cpu[name]) / statistics.median(cpu["plain"])
         print(f"{name} / plain: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU (median)")
