@@ -13,7 +13,6 @@ from recommender.device import get_device
 from recommender.media import MediaError, load_audio
 from recommender.models.registry import crossmodal
 from recommender.mux import mux_soundtrack, with_fades
-from recommender.video_analysis import analyze_video as analyse_video_file
 from webapp.catalog.models import to_bytes
 from webapp.catalog.versions import fitted_track
 from webapp.core.jobs import JobError, Progress, create_next_job, features_path, job_task, target_row
@@ -22,6 +21,14 @@ from webapp.videos.models import Preview, PreviewFit, PreviewState, Video, Video
 from webapp.videos.tagging import video_tags
 
 PREVIEW_SR = 44100
+
+
+def analyse_video_file(path, **kwargs):
+    """``recommender.video_analysis.analyze_video``, imported when a video is analysed: it pulls in numba (its light
+    curve's fine grid), which the web processes that import this module for its tasks never need."""
+    from recommender.video_analysis import analyze_video
+
+    return analyze_video(path, **kwargs)
 
 
 @job_task("analyze_video", queue="cpu")
