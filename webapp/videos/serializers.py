@@ -109,7 +109,8 @@ class RecommendationSerializer(serializers.Serializer):
     )
     light = RoundedFloatField(
         decimals=3, required=False,
-        help_text="correlation of the picture's light with the music's level, frame by frame (25 ms), -1..1",
+        help_text="correlation of the picture's light with the music's level, frame by frame (25 ms), -1..1; 0 when "
+        "not measured (its weight is 0, or the video or a candidate was analysed before the light was kept)",
     )  # fmt: skip
     path = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField()),
