@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from recommender.alignment import Weights, align, load_weights, music_sequence, video_sequence
 from recommender.index import VectorIndex
+from recommender.light import light_curve
 from recommender.models.crossmodal import embed_video_spans, load
 from recommender.rhythm import accents, refine_cuts
 from recommender.segments import music_segments
@@ -81,8 +83,9 @@ def music(rng: np.random.Generator, dim: int):
     energy = np.cumsum(rng.normal(0, 1, int(duration * 2))) - 20
     beats = np.arange(downbeats[0] % (bar / 4), duration, bar / 4)
     onsets = rng.random(int(duration / ONSET_HOP)) ** 4  # peaky, like a real onset envelope
+    loudness = -30 + 10 * onsets + np.repeat(energy, int(round(0.5 / ONSET_HOP)))[: len(onsets)] * 0.1
     return music_sequence(duration, spans, vecs, downbeats=downbeats, section_starts=sections, energy=energy,
-                          beats=beats, onset_envelope=onsets, onset_hop=ONSET_HOP)  # fmt: skip
+                          beats=beats, onset_envelope=onsets, onset_hop=ONSET_HOP, loudness=loudness)  # fmt: skip
 
 
 def main() -> None:
@@ -130,6 +133,7 @@ def main() -> None:
             t = time.perf_counter()
             feats = frame_features(frames.images)
             activity = activity_curve(frames.signals, cuts, times=frames.times)
+            light = light_curve(frames.signals.times, frames.signals.brightness, cuts, duration=frames.duration)
             stages["frame features"] = time.perf_counter() - t
             t = time.perf_counter()
             clip_vec, shot_vecs = embed_video_spans(model, feats, shots.spans)
@@ -142,7 +146,8 @@ def main() -> None:
             edges = [0.0, *cuts.tolist(), frames.duration]
             video = video_sequence(frames.duration, list(zip(edges[:-1], edges[1:], strict=True)), shot_vecs,
                                    activity=activity, activity_times=frames.times, accent_times=accent_times,
-                                   accent_strengths=accent_strengths, frame_rate=frames.signals.fps)  # fmt: skip
+                                   accent_strengths=accent_strengths, frame_rate=frames.signals.fps,
+                                   light=light)  # fmt: skip
             align(video, seqs, weights=weights, paths=10)
             stages["alignment"] = time.perf_counter() - t
             stage_rows.append(stages)
@@ -157,7 +162,10 @@ def main() -> None:
         print(f"end to end        {total * 1000:>9.1f} ms")
         print(f"decode only       {decode * 1000:>9.1f} ms   (PyAV, every frame, nothing else)")
         print(f"ratio             {total / decode:>9.2f} ×   (target ≤ 3)")
-        for name, w in (("coarse grid only (before)", coarse), ("with the 25-ms event pass", weights)):
+        no_light = Weights.blend(1.0, replace(load_weights(), light=0.0))
+        passes = (("coarse grid only (before)", coarse), ("25-ms events, no light", no_light),
+                  ("25-ms events and light", weights))  # fmt: skip
+        for name, w in passes:
             times, cpu = [], []
             for _ in range(10):
                 t, c = time.perf_counter(), time.process_time()

@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 from recommender.fine_sync import FINE_HOP, event_logs, fine_kernel, metre_curve, onset_curve
-from recommender.light import light_correlations, loudness_curve
+from recommender.light import LevelSpectrum, level_spectrum, light_correlations, loudness_curve
 
 HOP = 0.25  # seconds per grid frame
 # Typical spread of each agreement term across offsets and tracks, so that weights mean what they say.
@@ -45,11 +45,22 @@ class MusicSequence:
     loudness: np.ndarray | None = None  # same grid: the level in dB, high-passed (``recommender.light``)
     _logs: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def level_spectrum(self, n: int) -> LevelSpectrum:
+        """``light.level_spectrum`` of this track's level for videos of ``n`` fine frames, computed once per video
+        length (a cached sequence keeps one: about 50 KB for a 3-min track)."""
+        spectrum = self._logs.get("level")
+        if spectrum is None or spectrum.n != n:
+            spectrum = self._logs["level"] = level_spectrum(self.loudness, n)
+        return spectrum
+
     def event_logs(self, back: int, ahead: int, mix: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``fine_sync.event_logs`` of this track, computed once per tolerance (a cached sequence keeps them)."""
         key = (back, ahead, round(mix, 6))
         if key not in self._logs:
+            level = self._logs.pop("level", None)
             self._logs.clear()  # one tolerance at a time: 86 KB a 3-min track, and most videos share one
+            if level is not None:
+                self._logs["level"] = level
             self._logs[key] = event_logs(self.onset, self.metre, back=back, ahead=ahead, mix=mix)
         return self._logs[key]
 
@@ -115,7 +126,7 @@ class Alignment:
 # Until fitted weights exist (``recommender.blend``), the structure terms count alike; content adds nothing
 # measurable on real footage yet (docs/benchmarks.md).
 ANALYSIS_LAG = 0.05  # seconds that analysed onsets and beats may trail the sound
-DEFAULT_WEIGHTS = Weights(content=0.0, sync=0.0, energy=0.5, onset=0.2, metre=0.1, accent=0.2)
+DEFAULT_WEIGHTS = Weights(content=0.0, sync=0.0, energy=0.5, onset=0.2, metre=0.1, accent=0.2, light=0.2)
 WEIGHTS_PATH = Path(__file__).resolve().parent / "checkpoints" / "alignment_weights.json"
 
 
@@ -413,11 +424,11 @@ def align(
         # Tracks analysed before onset envelopes were kept: their cuts count on the coarse grid instead.
         w = replace(w, sync=w.sync + w.onset + w.metre, onset=0.0, metre=0.0, accent=0.0, light=0.0)
     elif method == "rigid" and w.fine.any():
-        # Below about 24 fps a frame says little more than the coarse grid: the event terms fade out and the
-        # cuts count on the coarse grid in their place.
+        # Below about 24 fps a frame says little more than the coarse grid: the event and light terms fade out
+        # and the cuts count on the coarse grid in their place.
         trust = frame_trust(video.frame_rate)
         w = replace(w, sync=w.sync + (1 - trust) * (w.onset + w.metre), onset=trust * w.onset,
-                    metre=trust * w.metre, accent=trust * w.accent)  # fmt: skip
+                    metre=trust * w.metre, accent=trust * w.accent, light=trust * w.light)  # fmt: skip
     wv = np.array([w.content, w.sync, w.energy, CONTENT_SCALE, SYNC_SCALE, ENERGY_SCALE])
     sim = (video.vectors @ np.concatenate([t.vectors for t in tracks]).T).astype(np.float64)  # (shots, all segs)
     vec_ptr = np.cumsum([0] + [len(t.vectors) for t in tracks])[:-1].astype(np.int64)
@@ -500,7 +511,7 @@ def _light_terms(video: VideoSequence, tracks, w: Weights) -> tuple[np.ndarray, 
     video has a light curve and every track its loudness (tracks analysed before it was kept)."""
     if not w.light or video.light is None or any(t.loudness is None for t in tracks):
         return np.zeros(0, dtype=np.float32), np.zeros(len(tracks) + 1, dtype=np.int64)
-    scores = light_correlations(video.light, [t.loudness for t in tracks])
+    scores = light_correlations(video.light, spectra=[t.level_spectrum(len(video.light)) for t in tracks])
     return np.concatenate(scores), np.cumsum([0] + [len(s) for s in scores]).astype(np.int64)
 
 

@@ -15,6 +15,8 @@ Curves live on the fine grid of :mod:`recommender.fine_sync` (``FINE_HOP`` secon
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from recommender.fine_sync import FINE_HOP
@@ -72,40 +74,56 @@ def light_curve(
     return np.interp(np.arange(n) * hop, t, out).astype(np.float32)
 
 
-def light_correlations(light: np.ndarray, curves: list[np.ndarray], *, chunk: int = 128) -> list[np.ndarray]:
-    """Pearson correlation of ``light`` ``(n,)`` with every window of each track's ``curves[c]`` ``(T_c,)``:
-    one ``(max(1, T_c - n + 1),)`` array per track (a track shorter than the video: its one offset, the missing
-    end counted as no agreement). Batched FFT cross-correlation, O(T log T) per track."""
-    v = np.asarray(light, dtype=np.float64)
-    n = len(v)
-    v = v - v.mean()
-    norm = float(np.linalg.norm(v))
-    out: list[np.ndarray] = []
-    if not curves:
-        return out
-    if norm < 1e-9:
-        return [np.zeros(max(1, len(c) - n + 1), dtype=np.float32) for c in curves]
-    v /= norm
-    size = 1 << int(np.ceil(np.log2(max(len(c) for c in curves) + n)))
-    spectrum = np.conj(np.fft.rfft(v, size))
-    for a in range(0, len(curves), chunk):
-        group = curves[a : a + chunk]
-        rows = np.zeros((len(group), size))
-        for r, c in enumerate(group):
-            rows[r, : len(c)] = c
-        dots = np.fft.irfft(np.fft.rfft(rows, axis=1) * spectrum, size, axis=1)
-        for r, c in enumerate(group):
-            out.append(_pearson(dots[r], np.asarray(c, dtype=np.float64), n))
-    return out
+@dataclass
+class LevelSpectrum:
+    """What one track brings to a light query of ``n`` video frames, computed once per track and video length:
+    its level's spectrum at an FFT size of ``size`` and the inverse of its level's spread in every window."""
+
+    n: int
+    size: int
+    spectrum: np.ndarray  # (size // 2 + 1,) complex64
+    inv_sd: np.ndarray  # (max(1, T - n + 1),) float16: 1 / the level's spread over the n frames from each offset
 
 
-def _pearson(dots: np.ndarray, m: np.ndarray, n: int) -> np.ndarray:
-    """Correlations from the dot products of a unit, zero-mean ``n``-frame window with ``m`` at every offset."""
+def level_spectrum(curve: np.ndarray, n: int) -> LevelSpectrum:
+    """The :class:`LevelSpectrum` of a track's high-passed level ``curve`` ``(T,)`` for videos of ``n`` frames
+    (a track shorter than the video is padded with silence of the pulse: the missing end agrees with nothing)."""
+    from scipy import fft
+
+    m = np.asarray(curve, dtype=np.float64)
     if len(m) < n:
-        m = np.concatenate([m, np.zeros(n - len(m))])  # past the end: silence of the pulse, no agreement
-    k = len(m) - n + 1
+        m = np.concatenate([m, np.zeros(n - len(m))])
+    size = fft.next_fast_len(len(m) + n, real=True)
     cum = np.concatenate([[0.0], np.cumsum(m)])
     cum2 = np.concatenate([[0.0], np.cumsum(m * m)])
     s1, s2 = cum[n:] - cum[:-n], cum2[n:] - cum2[:-n]
     sd = np.sqrt(np.maximum(s2 - s1 * s1 / n, 0.0))
-    return np.where(sd > 1e-9, dots[:k] / np.maximum(sd, 1e-9), 0.0).astype(np.float32)
+    inv_sd = np.where(sd > 1e-6, 1.0 / np.maximum(sd, 1e-6), 0.0).astype(np.float16)
+    return LevelSpectrum(n, size, fft.rfft(m.astype(np.float32), size).astype(np.complex64), inv_sd)
+
+
+def light_correlations(
+    light: np.ndarray, curves: list[np.ndarray] | None = None, *, spectra: list[LevelSpectrum] | None = None
+) -> list[np.ndarray]:
+    """Pearson correlation of ``light`` ``(n,)`` with every window of each track's level, ``curves[c]``
+    ``(T_c,)`` (or their ``spectra``, :func:`level_spectrum` for this ``n``): one ``(max(1, T_c - n + 1),)``
+    float32 array per track. FFT cross-correlation, batched over the tracks that share an FFT size."""
+    from scipy import fft
+
+    v = np.asarray(light, dtype=np.float64)
+    n = len(v)
+    spectra = spectra if spectra is not None else [level_spectrum(c, n) for c in curves or []]
+    v = v - v.mean()
+    norm = float(np.linalg.norm(v))
+    if norm < 1e-9:
+        return [np.zeros(len(s.inv_sd), dtype=np.float32) for s in spectra]
+    v = (v / norm).astype(np.float32)
+    out: list[np.ndarray | None] = [None] * len(spectra)
+    for size in sorted({s.size for s in spectra}):
+        members = [i for i, s in enumerate(spectra) if s.size == size]
+        video = np.conj(fft.rfft(v, size)).astype(np.complex64)
+        dots = fft.irfft(np.stack([spectra[i].spectrum for i in members]) * video, size, axis=1)
+        for row, i in enumerate(members):
+            inv_sd = spectra[i].inv_sd
+            out[i] = dots[row, : len(inv_sd)] * inv_sd.astype(np.float32)
+    return out  # type: ignore[return-value]

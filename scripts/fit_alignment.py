@@ -20,6 +20,7 @@ import argparse
 import json
 import pickle
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.real_media import MIN_SECONDS, MUSIC_PACKAGES, PHOTO_PACKAGES, decode_head, package_files  # noqa: E402
 from recommender import evaluation as ev  # noqa: E402
-from recommender.alignment import WEIGHTS_PATH  # noqa: E402
+from recommender.alignment import DEFAULT_WEIGHTS, WEIGHTS_PATH, Weights  # noqa: E402
 from recommender.blend import fit_weights, save_weights  # noqa: E402
 from recommender.synth.photo_video import SR, load_photos, make_query, music_events, with_dynamics  # noqa: E402
 
@@ -48,6 +49,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/segue-fit-alignment-3"))
     parser.add_argument("--out", type=Path, default=WEIGHTS_PATH)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--start", type=Path, help="warm start: a weights JSON (terms it lacks: DEFAULT_WEIGHTS)")
+    parser.add_argument("--factors", default="0.5,2", help="each round scales each term by each of these")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     from recommender.models.crossmodal import load
     from recommender.synth.music import make_song
@@ -94,11 +98,15 @@ def main() -> None:
             print(f"  {i + 1}/{args.clips} training clips", flush=True)
     for i in range(args.synth_clips):
         queries.append(_synth_clip(args.work, i, args.seed, names, entries, model, songs=args.songs))
-    weights, report = fit_weights([(q.sequence, q.truth, q.offset) for q in queries], [e.sequence for e in entries])
+    weights, report = fit_weights([(q.sequence, q.truth, q.offset) for q in queries], [e.sequence for e in entries],
+                                  start=_start(args.start), rounds=args.rounds,
+                                  factors=[float(f) for f in args.factors.split(",")])  # fmt: skip
     print(f"fitted: {weights}\n{report}")
     command = (
         f"scripts/fit_alignment.py --music {args.music} --songs {args.songs} --clips {args.clips} "
         f"--synth-clips {args.synth_clips} --seed {args.seed}"
+        + (f" --start {args.start.name}" if args.start else "")
+        + (f" --factors {args.factors} --rounds {args.rounds}" if (args.factors, args.rounds) != ("0.5,2", 3) else "")
     )
     real_part = f"{len(real)} real tracks of {', '.join(TRAIN_PACKAGES)} and " if real else ""
     source = (
@@ -107,6 +115,16 @@ def main() -> None:
     )
     save_weights(args.out, weights, report, source=source)
     print(f"saved {args.out}")
+
+
+def _start(path: Path | None) -> Weights:
+    """The weights a fit starts from: a saved blend (a warm start, so a new term is weighed against the terms as
+    they were fitted), with the terms it lacks at ``DEFAULT_WEIGHTS``."""
+    if path is None:
+        return DEFAULT_WEIGHTS
+    terms = asdict(DEFAULT_WEIGHTS)
+    saved = json.loads(path.read_text())["weights"]
+    return Weights(**{**terms, **{k: float(v) for k, v in saved.items() if k in terms}})
 
 
 def _synth_clip(work: Path, i: int, seed: int, names: list[str], entries, model, *, songs: int):

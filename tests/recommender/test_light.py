@@ -90,3 +90,22 @@ def test_alignment_uses_light_to_pick_the_track_and_the_frame():
     assert with_light[1].light > 0.8 > with_light[0].light
     without = align(video, seqs, weights=Weights(content=0.0, sync=0.0, energy=0.1, onset=0.1))
     assert without[1].light == 0.0  # no weight: the term is not computed
+
+
+def test_a_tracks_cached_spectrum_follows_the_video_length():
+    """A cached sequence keeps one spectrum per video length: a longer video after a shorter one still scores
+    every offset right (a stale spectrum would misplace or miss it)."""
+    hop = 0.0232
+    db = level(60.0, 4)
+    onsets = np.ones(int(60.0 / hop), dtype=np.float32) * 0.1
+    one = np.ones((1, 8), np.float32)
+    seq = music_sequence(60.0, [(0.0, 60.0)], one, energy=np.full(120, -20.0), onset_envelope=onsets, onset_hop=hop,
+                         loudness=db)  # fmt: skip
+    weights = Weights(content=0.0, sync=0.0, energy=0.0, onset=0.01, light=1.0)
+    for seconds, start in ((12.0, 30.2), (25.0, 8.6)):
+        times, bright = picture(db, hop, start=start, seconds=seconds, cuts=[], seed=1)
+        video = video_sequence(seconds, [(0.0, seconds)], one, frame_rate=FPS,
+                               light=light_curve(times, bright, [], duration=seconds))  # fmt: skip
+        found = align(video, [seq], weights=weights)[0]
+        assert abs(found.offset - start) <= 1.0 / FPS and found.light > 0.8, (seconds, found.offset, found.light)
+        assert seq.level_spectrum(len(video.light)).n == len(video.light)
