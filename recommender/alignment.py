@@ -44,23 +44,20 @@ class MusicSequence:
     metre: np.ndarray | None = None  # same grid: section start 1, downbeat 0.7, beat 0.35
     loudness: np.ndarray | None = None  # same grid: the level in dB, high-passed (``recommender.light``)
     _logs: dict = field(default_factory=dict, repr=False, compare=False)
+    _level: LevelSpectrum | None = field(default=None, repr=False, compare=False)
 
     def level_spectrum(self, n: int) -> LevelSpectrum:
         """``light.level_spectrum`` of this track's level for videos of ``n`` fine frames, computed once per video
         length (a cached sequence keeps one: about 50 KB for a 3-min track)."""
-        spectrum = self._logs.get("level")
-        if spectrum is None or spectrum.n != n:
-            spectrum = self._logs["level"] = level_spectrum(self.loudness, n)
-        return spectrum
+        if self._level is None or self._level.n != n:
+            self._level = level_spectrum(self.loudness, n)
+        return self._level
 
     def event_logs(self, back: int, ahead: int, mix: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``fine_sync.event_logs`` of this track, computed once per tolerance (a cached sequence keeps them)."""
         key = (back, ahead, round(mix, 6))
         if key not in self._logs:
-            level = self._logs.pop("level", None)
             self._logs.clear()  # one tolerance at a time: 86 KB a 3-min track, and most videos share one
-            if level is not None:
-                self._logs["level"] = level
             self._logs[key] = event_logs(self.onset, self.metre, back=back, ahead=ahead, mix=mix)
         return self._logs[key]
 
