@@ -143,3 +143,30 @@ def light_correlations(
             inv_sd = spectra[i].inv_sd
             out[i] = dots[row, : len(inv_sd)] * inv_sd.astype(np.float32)
     return out  # type: ignore[return-value]
+
+
+def light_trace(
+    light: np.ndarray, level: np.ndarray, offset_frames: int, *, step: int = 4, clip: float = CLIP
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the light term compared, to draw it: the video's ``light`` ``(n,)`` (clipped as
+    :func:`light_correlations` clips it) and the track's high-passed ``level`` ``(T,)`` over the same ``n`` fine
+    frames from ``offset_frames`` (a track that ends early is padded with silence of the pulse), both z-scored and
+    averaged over ``step`` frames. Returns ``times`` (s from the video's start, each block's start), ``picture`` and
+    ``music``, each ``(ceil(n / step),)``, rounded for JSON (a 60-s video: 600 points at ``step`` 4)."""
+    v = clip_outliers(light, clip)
+    n = len(v)
+    if not n:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    start = max(0, int(offset_frames))
+    m = np.asarray(level, dtype=np.float64)[start : start + n]
+    m = np.concatenate([m, np.zeros(n - len(m))])
+    step = max(1, int(step))
+    edges = np.arange(0, n, step)
+    counts = np.diff(np.append(edges, n))
+
+    def blocks(x: np.ndarray) -> np.ndarray:
+        sd = float(x.std())
+        z = (x - x.mean()) / sd if sd > 1e-9 else np.zeros(n)
+        return np.round(np.add.reduceat(z, edges) / counts, 2)
+
+    return np.round(edges * FINE_HOP, 3), blocks(v), blocks(m)

@@ -1,10 +1,11 @@
 """Light against loudness at 25 ms: the offset where a picture's brightness follows a track's level."""
 
 import numpy as np
+import pytest
 
 from recommender.alignment import Weights, align, music_sequence, video_sequence
 from recommender.fine_sync import FINE_HOP
-from recommender.light import highpass, light_correlations, light_curve, loudness_curve
+from recommender.light import highpass, light_correlations, light_curve, light_trace, loudness_curve
 
 FPS = 30.0
 
@@ -109,3 +110,28 @@ def test_a_tracks_cached_spectrum_follows_the_video_length():
         found = align(video, [seq], weights=weights)[0]
         assert abs(found.offset - start) <= 1.0 / FPS and found.light > 0.8, (seconds, found.offset, found.light)
         assert seq.level_spectrum(len(video.light)).n == len(video.light)
+
+
+def test_the_trace_shows_the_light_moving_with_the_level_at_the_chosen_offset():
+    hop, start, seconds = 0.0232, 21.4, 20.0
+    curve = loudness_curve(level(60.0, seed=7), hop, 60.0)
+    offset = round(start / FINE_HOP)
+    n = round(seconds / FINE_HOP)
+    noise = np.random.default_rng(8).normal(0.0, 0.3 * curve.std(), n)
+    light = 0.02 * (curve[offset : offset + n] + noise)  # log brightness moves far less than dB
+
+    times, pic, music = light_trace(light, curve, offset)
+    assert len(times) == len(pic) == len(music) == n // 4
+    assert times[:3] == pytest.approx([0.0, 0.1, 0.2]) and times[-1] == pytest.approx(seconds - 0.1)
+    assert np.corrcoef(pic, music)[0, 1] > 0.9
+    for wrong in (offset - 40, offset + 13, offset + 400):  # a second early, a third of a beat late, 10 s late
+        assert abs(np.corrcoef(*light_trace(light, curve, wrong)[1:])[0, 1]) < 0.3
+
+
+def test_the_trace_of_a_track_that_ends_early_is_flat_past_its_end():
+    curve = loudness_curve(level(10.0, seed=3), 0.0232, 10.0)
+    light = curve[200:]  # 5 s of light from 5 s in; the track's 5 s then run out at offset 300
+    times, pic, music = light_trace(light, curve, 300, step=1)
+    assert len(times) == len(pic) == len(music) == len(light)
+    assert np.all(music[-100:] == music[-1])  # padded with the pulse's silence
+    assert light_trace(np.zeros(0), curve, 0)[0].shape == (0,)
