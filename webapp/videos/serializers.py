@@ -87,6 +87,17 @@ class FitPlanSerializer(serializers.Serializer):
     cost = serializers.FloatField()
 
 
+class LightTraceSerializer(serializers.Serializer):
+    hop = serializers.FloatField(help_text="seconds between points, from the video's start")
+    picture = serializers.ListField(
+        child=serializers.FloatField(), help_text="the video's light (clipped as the term sees it), z-scored"
+    )
+    music = serializers.ListField(
+        child=serializers.FloatField(),
+        help_text="the track's high-passed level over the same moments from the offset, z-scored",
+    )
+
+
 class RecommendationSerializer(serializers.Serializer):
     track = TrackSerializer()
     score = RoundedFloatField(decimals=4)
@@ -116,6 +127,11 @@ class RecommendationSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.FloatField()),
         help_text="[video seconds, track seconds] at each shot start and at the end",
     )
+    light_trace = LightTraceSerializer(
+        required=False, allow_null=True,
+        help_text="results with a path: the two curves the light term correlated, in 0.1-s steps over the video, to "
+        "draw; null when it was not measured (no light curve or level kept, or its weight 0) or without a path",
+    )  # fmt: skip
     brief = BriefFitSerializer(required=False, allow_null=True, help_text="with a prompt: how the track fits it")
     fit = FitPlanSerializer(
         required=False, allow_null=True,

@@ -33,6 +33,7 @@ MODES = ("alignment", "global")
 # About 125 KB per 3-minute track (29 KB of it the level the light term reads): four re-rankings' worth of candidates
 # stay warm (≈ 250 MB at the default 500).
 SEQUENCE_CACHE = 2048
+TRACE_STEP = 4  # fine frames (25 ms) per point of a light trace: 0.1 s, 600 points for a minute of video
 FIT_CANDIDATES = 20  # default of settings.FIT_CANDIDATES: tracks fitted to the video by a fit=length request
 # Tracks fitted to a video's length (plan + the edit's sequence, about 0.6 KB per second of edit), kept per process:
 # the page asks again whenever a filter changes. Keyed by the track's analysis, the length and the default anchor;
@@ -86,6 +87,7 @@ class Recommendation:
     brief: dict | None = None  # with a prompt: how the track fits it (webapp.catalog.briefs)
     fit: dict | None = None  # fitted to the video's length: the plan (recommender.arrange.Plan.to_dict())
     unfitted_score: float | None = None  # fitted: the track's score as it is, from its best offset
+    light_trace: dict | None = None  # with a path and a measured light term: the two curves it compared
 
 
 def candidates(video: Video, tracks, *, limit: int) -> dict[int, float]:
@@ -164,6 +166,19 @@ def video_seq(video: Video):
                           light=video.light_curve)  # fmt: skip
 
 
+def light_trace_of(light: np.ndarray | None, track: MusicSequence, result: Alignment) -> dict | None:
+    """The light term as a picture (``recommender.light.light_trace`` at the result's offset) for a result that
+    carries its path; None when the term was not measured: no light curve, no level, or its weight 0 (the
+    correlation is then exactly 0)."""
+    from recommender.fine_sync import FINE_HOP
+    from recommender.light import light_trace
+
+    if not result.path or not result.light or light is None or track.loudness is None:
+        return None
+    _, picture, music = light_trace(light, track.loudness, round(result.offset / FINE_HOP), step=TRACE_STEP)
+    return {"hop": round(TRACE_STEP * FINE_HOP, 3), "picture": picture.tolist(), "music": music.tolist()}
+
+
 def recommend(video: Video, tracks, *, mode: str, k: int, structure: float | None = None, method: str | None = None,
               prompt: str | None = None, text_weight: float = 0.5, user=None, fit: str = "none",
               ) -> list[Recommendation]:  # fmt: skip
@@ -231,14 +246,16 @@ def fit_to_video(video: Video, recs: list[Recommendation], *, structure: float |
         plans.append(entry[0])
         seqs.append(entry[1])
     weight = settings.STRUCTURE_WEIGHT if structure is None else structure
-    results = align(video_seq(video), seqs, method=method or settings.ALIGNMENT_METHOD,
+    vseq = video_seq(video)
+    results = align(vseq, seqs, method=method or settings.ALIGNMENT_METHOD,
                     weights=Weights.blend(weight, load_weights()))  # fmt: skip
     out = []
-    for r, plan, res in zip(fitted, plans, results, strict=True):
+    for r, plan, seq, res in zip(fitted, plans, seqs, results, strict=True):
+        trace = light_trace_of(vseq.light, seq, res)  # on the edit's timeline, before the offset moves to the track's
         times = source_times(plan, [t for _, t in res.path])
         res.path = [(v, round(float(t), 3)) for (v, _), t in zip(res.path, times, strict=True)]
         res.offset = round(plan.pieces[0].src_start, 4)  # (each result is a new Alignment; the plan is not changed)
-        out.append(Recommendation(r.track, res.score, res.offset, res, r.brief, plan.to_dict(), r.score))
+        out.append(Recommendation(r.track, res.score, res.offset, res, r.brief, plan.to_dict(), r.score, trace))
     out.sort(key=lambda x: -x.score)
     return out + rest
 
@@ -279,8 +296,14 @@ def _recommend(video: Video, tracks, *, mode: str, k: int, structure: float | No
     seqs = music_sequences(list(found))
     ids = [i for i in found if i in seqs]
     weight = settings.STRUCTURE_WEIGHT if structure is None else structure
-    results = align(video_seq(video), [seqs[i] for i in ids], method=method or settings.ALIGNMENT_METHOD, paths=k,
+    vseq = video_seq(video)
+    results = align(vseq, [seqs[i] for i in ids], method=method or settings.ALIGNMENT_METHOD, paths=k,
                     weights=Weights.blend(weight, load_weights()))  # fmt: skip
     order = sorted(range(len(ids)), key=lambda c: -results[c].score)[:k]
     tracks = Track.objects.in_bulk([ids[c] for c in order])
-    return [Recommendation(tracks[ids[c]], results[c].score, results[c].offset, results[c]) for c in order]
+    out = []
+    for c in order:
+        res, seq = results[c], seqs[ids[c]]
+        trace = light_trace_of(vseq.light, seq, res)
+        out.append(Recommendation(tracks[ids[c]], res.score, res.offset, res, light_trace=trace))
+    return out

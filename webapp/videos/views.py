@@ -131,6 +131,7 @@ class VideoViewSet(
             **({} if r.alignment is None else {"onset": r.alignment.onset, "metre": r.alignment.metre,
                                                "accent": r.alignment.accent, "light": r.alignment.light}),
             "path": [] if r.alignment is None else [list(p) for p in r.alignment.path],
+            "light_trace": r.light_trace,
             "brief": r.brief,
             **({} if r.fit is None else {"fit": r.fit, "unfitted_score": r.unfitted_score}),
         } for r in recs]  # fmt: skip

@@ -2,6 +2,8 @@
 frame by frame, and the per-track breakdown reports the correlation; rows analysed before either was kept still
 get their recommendations, without the term."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -115,6 +117,7 @@ def test_rows_analysed_before_the_light_still_get_recommendations(api, user, lig
     recs = res.json()
     assert sorted(r["track"]["id"] for r in recs) == sorted(t.pk for t in tracks)
     assert all(r["light"] == 0.0 and r["onset"] is not None for r in recs)  # not measured; the other terms are
+    assert all(r["light_trace"] is None for r in recs)  # nothing to draw
 
 
 @pytest.mark.django_db
@@ -133,3 +136,37 @@ def test_a_fitted_edit_is_matched_by_the_level_it_plays(api, user, light_first):
     assert [r["track"]["id"] for r in recs][0] == tracks[1].pk, recs
     assert all(r["fit"] is not None for r in recs)  # each an edit of the video's length, scored as edited
     assert recs[0]["light"] > 0.9 and all(abs(r["light"]) < 0.5 for r in recs[1:])
+    trace = recs[0]["light_trace"]  # on the edit's timeline: the light pulses with the edit as played
+    assert np.corrcoef(trace["picture"], trace["music"])[0, 1] > 0.9
+
+
+def trace_correlation(trace: dict) -> float:
+    return float(np.corrcoef(trace["picture"], trace["music"])[0, 1])
+
+
+@pytest.mark.django_db
+def test_each_result_with_a_path_draws_the_light_against_the_level(api, user, light_first):
+    tracks = [track_with_level(user, seed) for seed in (31, 32, 33, 34)]
+    video = video_lit_by(user, tracks[2])
+    res = api.get(f"/api/videos/{video.pk}/recommendations/?mode=alignment&k=4")
+    assert res.status_code == 200, res.content
+    recs = res.json()
+    assert recs[0]["track"]["id"] == tracks[2].pk, recs
+    for r in recs:
+        trace = r["light_trace"]
+        assert trace["hop"] == pytest.approx(0.1)
+        assert len(trace["picture"]) == len(trace["music"]) == round(VIDEO_SECONDS / trace["hop"])
+    assert trace_correlation(recs[0]["light_trace"]) > 0.9  # the picture pulses with this track at this offset
+    assert all(trace_correlation(r["light_trace"]) < 0.5 for r in recs[1:])
+    # By clip vector nothing was aligned: no path, no trace.
+    flat = api.get(f"/api/videos/{video.pk}/recommendations/?mode=global&k=4").json()
+    assert flat and all(r["light_trace"] is None for r in flat)
+
+
+@pytest.mark.django_db
+def test_no_trace_when_the_light_term_weighs_nothing(api, user, monkeypatch):
+    monkeypatch.setattr(alignment, "load_weights", lambda *args, **kwargs: replace(LIGHT_FIRST, light=0.0))
+    tracks = [track_with_level(user, seed) for seed in (31, 32)]
+    video = video_lit_by(user, tracks[1])
+    recs = api.get(f"/api/videos/{video.pk}/recommendations/?mode=alignment&k=2").json()
+    assert len(recs) == 2 and all(r["path"] and r["light_trace"] is None for r in recs), recs
