@@ -38,6 +38,13 @@ def test_upload_a_video_get_soundtracks_play_one_and_render_a_preview(
     first = page.locator("#results li").first.inner_text()
     assert re.search(r"from \d+:\d\d\.\d\d", first) and "cuts on onsets" in first, first  # to the frame, and why
     assert re.search(r"light on the level [+−]\d\.\d\d", first), first  # the light term beside the others
+    # ...and as a picture: the video's light against the track's level, two lines, said in words to a screen reader
+    chart = page.locator("#results li").first.locator("figure.line-chart")
+    assert chart.locator("svg polyline.light").count() == 1 and chart.locator("svg polyline.level").count() == 1
+    assert re.search(r"correlation [+−]\d\.\d\d", chart.get_attribute("aria-label")), chart.get_attribute("aria-label")
+    assert chart.locator("figcaption").inner_text().split() == ["light", "level"]
+    points = chart.locator("polyline.light").get_attribute("points").split()
+    assert len(points) == len(chart.locator("polyline.level").get_attribute("points").split()) == 80  # 8 s / 0.1 s
     page.locator("#results li button.play").first.click()
     page.wait_for_selector("#chosen-actions:not([hidden])")
     # the music follows the picture from the chosen offset

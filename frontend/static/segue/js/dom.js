@@ -1,5 +1,6 @@
 // Shared DOM helpers for the page scripts (ES module): element lookup, HTML escaping, section colours,
-// the m:ss time format, drop-zone wiring for uploads and progress bars. One definition of each, here.
+// the m:ss time format, drop-zone wiring for uploads, progress bars and small line charts. One definition of each,
+// here.
 
 // The element with this id (or null).
 export const $ = (id) => document.getElementById(id);
@@ -32,4 +33,21 @@ export function setProgress(progress, percent, state) {
   progress.setAttribute("aria-valuenow", percent);
   progress.dataset.state = state;
   progress.querySelector(".bar").style.width = `${percent}%`;
+}
+
+// Curves of the same length (`series`: [{ name, values, cls }]) as a small inline SVG (no library): one polyline
+// each on a shared vertical scale, stretched to the width; the legend below names them (its swatches take the
+// lines' classes, styled in segue.css). `label` is what a screen reader says (and a tooltip): say what it shows.
+export function lineChart(series, { label, height = 40 } = {}) {
+  const all = series.flatMap((s) => s.values);
+  const n = Math.max(2, ...series.map((s) => s.values.length));
+  let lo = Infinity, hi = -Infinity;
+  for (const v of all) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  const span = hi > lo ? hi - lo : 1;
+  const y = (v) => (height - 2 - ((v - lo) / span) * (height - 4)).toFixed(1);
+  const line = (s) => `<polyline class="${esc(s.cls)}" points="${s.values.map((v, i) => `${((1000 * i) / (n - 1)).toFixed(0)},${y(v)}`).join(" ")}"/>`;
+  return `<figure class="line-chart" tabindex="0" role="img" aria-label="${esc(label)}" title="${esc(label)}">
+      <svg viewBox="0 0 1000 ${height}" preserveAspectRatio="none" width="100%" height="${height}" aria-hidden="true">${series.map(line).join("")}</svg>
+      <figcaption class="small" aria-hidden="true">${series.map((s) => `<span class="swatch ${esc(s.cls)}"></span>${esc(s.name)}`).join(" ")}</figcaption>
+    </figure>`;
 }

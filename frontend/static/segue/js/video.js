@@ -6,7 +6,7 @@
 // the edit is planned again around it, and the preview is rendered with it. "Fitted versions" asks the ranking to fit
 // every candidate to the video's length and score the edit (`?fit=length`); a chosen fitted result plays its plan.
 import { api } from "./api.js";
-import { $, esc, sectionColor, setProgress } from "./dom.js";
+import { $, esc, lineChart, sectionColor, setProgress } from "./dom.js";
 
 const id = $("video-page").dataset.video;
 let video = null;
@@ -57,6 +57,15 @@ function signed(x) {
   return `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(1)}`;
 }
 
+/** The light term as a picture: the video's light against the track's level over the video, at the offset. */
+function lightChart(r) {
+  if (!r.light_trace) return "";
+  const { hop, picture, music } = r.light_trace;
+  const how = r.light >= 0.5 ? "the picture's light pulses with the music" : r.light >= 0.2 ? "the light partly follows the music" : "the light does not follow the music";
+  const label = `Light against the music's level over ${(picture.length * hop).toFixed(1)} s from ${clock(r.offset_seconds)}: correlation ${r.light >= 0 ? "+" : "−"}${Math.abs(r.light).toFixed(2)}, ${how}`;
+  return lineChart([{ name: "light", values: picture, cls: "light" }, { name: "level", values: music, cls: "level" }], { label });
+}
+
 async function loadResults() {
   const list = $("results");
   list.innerHTML = "<li>Ranking…</li>";
@@ -71,6 +80,7 @@ async function loadResults() {
         ${r.light != null ? `· light on the level ${r.light >= 0 ? "+" : "−"}${Math.abs(r.light).toFixed(2)}` : ""}</span>
         ${r.fit ? `<span class="small fitted">fitted: ${r.fit.pieces.length} pieces, ${r.fit.joins.length} joins${r.fit.ending_trim > 0 ? "" : ", ends on its ending"} · as it is ${r.unfitted_score.toFixed(2)}</span>` : ""}
         ${r.brief ? `<span class="small brief">${esc(r.brief.summary)}</span>` : ""}
+        ${lightChart(r)}
         <span>${r.track.tags.filter((t) => t.probability >= 0.5).slice(0, 3).map((t) => `<span class="chip">${t.tag}</span>`).join(" ")}</span>
       </li>`).join("") || "<li>No track fits these filters.</li>";
     list.querySelectorAll("button.play").forEach((b) => b.addEventListener("click", () => choose(recs[Number(b.dataset.i)], b.closest("li"))));
