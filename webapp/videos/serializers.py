@@ -129,8 +129,9 @@ class RecommendationSerializer(serializers.Serializer):
     )
     light_trace = LightTraceSerializer(
         required=False, allow_null=True,
-        help_text="results with a path: the two curves the light term correlated, in 0.1-s steps over the video, to "
-        "draw; null when it was not measured (no light curve or level kept, or its weight 0) or without a path",
+        help_text="results with a path: the two curves the light term correlated, in 0.1-s steps over the video (at "
+        "most 600 points: coarser for videos over a minute), to draw; null when it was not measured (no light curve "
+        "or level kept, or its weight 0) or without a path",
     )  # fmt: skip
     brief = BriefFitSerializer(required=False, allow_null=True, help_text="with a prompt: how the track fits it")
     fit = FitPlanSerializer(

@@ -33,7 +33,8 @@ MODES = ("alignment", "global")
 # About 125 KB per 3-minute track (29 KB of it the level the light term reads): four re-rankings' worth of candidates
 # stay warm (≈ 250 MB at the default 500).
 SEQUENCE_CACHE = 2048
-TRACE_STEP = 4  # fine frames (25 ms) per point of a light trace: 0.1 s, 600 points for a minute of video
+TRACE_STEP = 4  # fine frames (25 ms) per point of a light trace: 0.1 s, 600 points for a minute of video...
+TRACE_POINTS = 600  # ...and at most this many (longer videos get coarser steps): 10 results stay under ~70 KB
 FIT_CANDIDATES = 20  # default of settings.FIT_CANDIDATES: tracks fitted to the video by a fit=length request
 # Tracks fitted to a video's length (plan + the edit's sequence, about 0.6 KB per second of edit), kept per process:
 # the page asks again whenever a filter changes. Keyed by the track's analysis, the length and the default anchor;
@@ -175,8 +176,9 @@ def light_trace_of(light: np.ndarray | None, track: MusicSequence, result: Align
 
     if not result.path or not result.light or light is None or track.loudness is None:
         return None
-    _, picture, music = light_trace(light, track.loudness, round(result.offset / FINE_HOP), step=TRACE_STEP)
-    return {"hop": round(TRACE_STEP * FINE_HOP, 3), "picture": picture.tolist(), "music": music.tolist()}
+    step = max(TRACE_STEP, -(-len(light) // TRACE_POINTS))
+    _, picture, music = light_trace(light, track.loudness, round(result.offset / FINE_HOP), step=step)
+    return {"hop": round(step * FINE_HOP, 4), "picture": picture.tolist(), "music": music.tolist()}
 
 
 def recommend(video: Video, tracks, *, mode: str, k: int, structure: float | None = None, method: str | None = None,

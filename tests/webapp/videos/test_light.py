@@ -3,12 +3,13 @@ frame by frame, and the per-track breakdown reports the correlation; rows analys
 get their recommendations, without the term."""
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from recommender import alignment
-from recommender.alignment import Weights
+from recommender.alignment import Alignment, Weights
 from recommender.arrange_sequence import edit_curve
 from recommender.fine_sync import FINE_HOP
 from recommender.light import loudness_curve
@@ -20,7 +21,9 @@ from tests.webapp.videos.test_api import post_video
 from tests.webapp.videos.test_fit_recommendations import with_join_features
 from webapp.catalog.models import Track
 from webapp.catalog.versions import kept_features, plan_for
+from webapp.videos import services
 from webapp.videos.models import Video
+from webapp.videos.services import light_trace_of
 from webapp.videos.tasks import default_peak
 
 FPS = 25.0
@@ -170,3 +173,14 @@ def test_no_trace_when_the_light_term_weighs_nothing(api, user, monkeypatch):
     video = video_lit_by(user, tracks[1])
     recs = api.get(f"/api/videos/{video.pk}/recommendations/?mode=alignment&k=2").json()
     assert len(recs) == 2 and all(r["path"] and r["light_trace"] is None for r in recs), recs
+
+
+def test_a_long_videos_trace_is_drawn_with_coarser_steps():
+    long = np.random.default_rng(0).normal(0.0, 1.0, round(150.0 / FINE_HOP)).astype(np.float32)  # 2.5 minutes
+    track = SimpleNamespace(loudness=np.concatenate([long, long]))
+    result = Alignment(score=1.0, offset=0.5, content=0.0, sync=0.0, energy=0.0, path=[(0.0, 0.5)], light=0.4)
+    trace = light_trace_of(long, track, result)
+    assert len(trace["picture"]) == len(trace["music"]) == services.TRACE_POINTS
+    assert trace["hop"] == pytest.approx(0.25)  # 150 s in 600 points
+    assert light_trace_of(long[:2400], track, result)["hop"] == pytest.approx(0.1)  # a minute: every 0.1 s
+    assert light_trace_of(long, track, replace(result, path=[])) is None  # beyond the top results: not drawn
