@@ -95,8 +95,12 @@ def test_an_analysed_video_keeps_its_light_curve(api, user, pipeline, tmp_path):
     assert starts == pytest.approx(FLASHES, abs=1 / FPS)  # every flash, to the frame, and nothing else
 
 
+def trace_correlation(trace: dict) -> float:
+    return float(np.corrcoef(trace["picture"], trace["music"])[0, 1])
+
+
 @pytest.mark.django_db
-def test_the_track_whose_level_the_light_follows_comes_first_with_its_correlation(api, user, light_first):
+def test_the_track_whose_level_the_light_follows_comes_first_and_draws_it(api, user, light_first):
     tracks = [track_with_level(user, seed) for seed in (31, 32, 33, 34)]
     video = video_lit_by(user, tracks[2])
     res = api.get(f"/api/videos/{video.pk}/recommendations/?mode=alignment&k=4")
@@ -106,6 +110,15 @@ def test_the_track_whose_level_the_light_follows_comes_first_with_its_correlatio
     assert recs[0]["offset_seconds"] == pytest.approx(OFFSET, abs=1 / FPS)  # to the frame
     assert recs[0]["light"] > 0.8
     assert all(-1.0 <= r["light"] < 0.5 for r in recs[1:])  # the others' level does not move with this light
+    for r in recs:  # each result with a path draws the light against the level
+        trace = r["light_trace"]
+        assert trace["hop"] == pytest.approx(0.1)
+        assert len(trace["picture"]) == len(trace["music"]) == round(VIDEO_SECONDS / trace["hop"])
+    assert trace_correlation(recs[0]["light_trace"]) > 0.9  # the picture pulses with this track at this offset
+    assert all(trace_correlation(r["light_trace"]) < 0.5 for r in recs[1:])
+    # By clip vector nothing was aligned: no path, no trace.
+    flat = api.get(f"/api/videos/{video.pk}/recommendations/?mode=global&k=4").json()
+    assert flat and all(r["light_trace"] is None for r in flat)
 
 
 @pytest.mark.django_db
@@ -141,29 +154,6 @@ def test_a_fitted_edit_is_matched_by_the_level_it_plays(api, user, light_first):
     assert recs[0]["light"] > 0.9 and all(abs(r["light"]) < 0.5 for r in recs[1:])
     trace = recs[0]["light_trace"]  # on the edit's timeline: the light pulses with the edit as played
     assert np.corrcoef(trace["picture"], trace["music"])[0, 1] > 0.9
-
-
-def trace_correlation(trace: dict) -> float:
-    return float(np.corrcoef(trace["picture"], trace["music"])[0, 1])
-
-
-@pytest.mark.django_db
-def test_each_result_with_a_path_draws_the_light_against_the_level(api, user, light_first):
-    tracks = [track_with_level(user, seed) for seed in (31, 32, 33, 34)]
-    video = video_lit_by(user, tracks[2])
-    res = api.get(f"/api/videos/{video.pk}/recommendations/?mode=alignment&k=4")
-    assert res.status_code == 200, res.content
-    recs = res.json()
-    assert recs[0]["track"]["id"] == tracks[2].pk, recs
-    for r in recs:
-        trace = r["light_trace"]
-        assert trace["hop"] == pytest.approx(0.1)
-        assert len(trace["picture"]) == len(trace["music"]) == round(VIDEO_SECONDS / trace["hop"])
-    assert trace_correlation(recs[0]["light_trace"]) > 0.9  # the picture pulses with this track at this offset
-    assert all(trace_correlation(r["light_trace"]) < 0.5 for r in recs[1:])
-    # By clip vector nothing was aligned: no path, no trace.
-    flat = api.get(f"/api/videos/{video.pk}/recommendations/?mode=global&k=4").json()
-    assert flat and all(r["light_trace"] is None for r in flat)
 
 
 @pytest.mark.django_db
