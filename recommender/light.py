@@ -38,6 +38,20 @@ def highpass(x: np.ndarray, width: int) -> np.ndarray:
     return x - (cum[width:] - cum[:-width]) / width
 
 
+def bridge_cuts(x: np.ndarray, times: np.ndarray, cut_times: np.ndarray, fps: float) -> np.ndarray:
+    """``x`` ``(n,)`` per frame at ``times`` (s) with the frames around each cut (from 0.6 of a frame before to
+    1.6 after) replaced by a line between their neighbours: the jump of the edit itself is the cut's, not the
+    picture's light or motion."""
+    edit = np.zeros(len(times), dtype=bool)
+    for c in np.asarray(cut_times, dtype=float):
+        edit |= (times >= c - 0.6 / fps) & (times <= c + 1.6 / fps)
+    if not edit.any() or edit.all():
+        return x
+    out = np.array(x, dtype=float, copy=True)
+    out[edit] = np.interp(times[edit], times[~edit], out[~edit])
+    return out
+
+
 def loudness_curve(
     loudness_db, loudness_hop: float, duration: float, *, hop: float = FINE_HOP, highpass_s: float = HIGHPASS
 ) -> np.ndarray:
@@ -64,11 +78,7 @@ def light_curve(
     fps = 1.0 / float(np.median(np.diff(t)))
     light = np.log(np.asarray(brightness, dtype=float) + 0.02)
     cuts = np.asarray(cut_times, dtype=float)
-    edit = np.zeros(len(t), dtype=bool)
-    for c in cuts:
-        edit |= (t >= c - 0.6 / fps) & (t <= c + 1.6 / fps)
-    if edit.any() and not edit.all():
-        light[edit] = np.interp(t[edit], t[~edit], light[~edit])
+    light = bridge_cuts(light, t, cuts, fps)
     shot = np.searchsorted(cuts, t, side="right")
     width = max(1, int(round(highpass_s * fps)))
     out = np.zeros_like(light)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.light import light_curve
+from recommender.light import bridge_cuts, light_curve
 from recommender.rhythm import FrameSignals, accents, refine_cuts
 from recommender.shots import detect_shots
 from recommender.video import decode_frames, frame_features
@@ -82,11 +82,7 @@ def activity_curve(
     cuts = np.asarray(cut_times, dtype=float)
     fps = signals.fps
     motion = np.log(np.asarray(signals.motion, dtype=float) + 1e-3)
-    edit = np.zeros(len(t), dtype=bool)
-    for c in cuts:
-        edit |= (t >= c - 0.6 / fps) & (t <= c + 1.6 / fps)
-    if edit.any() and not edit.all():
-        motion[edit] = np.interp(t[edit], t[~edit], motion[~edit])
+    motion = bridge_cuts(motion, t, cuts, fps)
     light = np.log(np.asarray(signals.brightness, dtype=float) + 0.02)
     width = max(1, int(round(smooth * fps)))
     curve = _z(_box(_per_shot_deviation(light, t, cuts), width))
