@@ -117,7 +117,8 @@ class Alignment:
     onset: float = 0.0  # log-likelihood ratio (nats) of the cuts landing on the music's onsets
     metre: float = 0.0  # the same for beats, downbeats and section starts
     accent: float = 0.0  # the same for flashes and motion accents on onsets
-    light: float = 0.0  # correlation of the picture's light with the music's level, frame by frame
+    light: float | None = None  # correlation of the picture's light with the music's level, frame by frame; None
+    # where it was not measured (no weight, a video or a track analysed before the light was kept)
 
 
 # Until fitted weights exist (``recommender.blend``), the structure terms count alike; content adds nothing
@@ -446,12 +447,13 @@ def align(
         act = video.activity.astype(np.float64)
         out = _rigid_kernel(sim, vec_ptr, seg, events, energy, ptr, shot_starts, shot_ids, cut_frames, act,
                             _activity_dots(energy, ptr, act), wv, scores, optr)  # fmt: skip
-        fine = _fine_pass(video, tracks, w, scores, optr, hop) if _has_fine(video, tracks, w) else None
+        fine, lit = _fine_pass(video, tracks, w, scores, optr, hop) if _has_fine(video, tracks, w) else (None, None)
         if fine is not None:
             out[:, 0] = fine[:, 0]
             out[:, 1] = fine[:, 1] * FINE_HOP / hop  # in grid frames, possibly fractional
         frames = [np.arange(tv) + int(round(o)) for o in out[:, 1]]
     elif method == "dtw":
+        lit = None
         energy_z = np.concatenate([_local_z(t.energy, tv) for t in tracks])
         path_frames = np.zeros((len(tracks), tv), dtype=np.int64)
         out = _dtw_kernel(sim, vec_ptr, seg, events, energy_z, ptr, video.shot, video.cuts, video.activity, wv,
@@ -470,7 +472,8 @@ def align(
         results.append(Alignment(
             score=float(score), offset=round(float(start) * hop, 4), content=float(content), sync=float(sync),
             energy=float(corr), path=_shot_path(video, frames[c], hop, t.duration) if c in with_path else [],
-            onset=float(events[0]), metre=float(events[1]), accent=float(events[2]), light=float(events[3]),
+            onset=float(events[0]), metre=float(events[1]), accent=float(events[2]),
+            light=float(events[3]) if lit is not None and lit[c] else None,
         ))  # fmt: skip
     return results
 
@@ -497,19 +500,35 @@ def _fine_pass(video: VideoSequence, tracks, w: Weights, coarse: np.ndarray, opt
     logs = [t.event_logs(back, ahead, mix) for t in tracks]
     log_on, log_me, log_cut = (np.concatenate([curves[i] for curves in logs]) for i in range(3))
     fptr = np.cumsum([0] + [len(curves[0]) for curves in logs]).astype(np.int64)
-    light, lptr = _light_terms(video, tracks, w)
-    return fine_kernel(log_on, log_me, log_cut, fptr, coarse, optr, cut_idx, acc_idx,
-                       video.accent_strengths.astype(np.float64), n_video, w.fine, hop / FINE_HOP, light,
-                       lptr)  # fmt: skip
+    light, lptr, lit = _light_terms(video, tracks, w, n_video)
+    out = fine_kernel(log_on, log_me, log_cut, fptr, coarse, optr, cut_idx, acc_idx,
+                      video.accent_strengths.astype(np.float64), n_video, w.fine, hop / FINE_HOP, light,
+                      lptr)  # fmt: skip
+    return out, lit
 
 
-def _light_terms(video: VideoSequence, tracks, w: Weights) -> tuple[np.ndarray, np.ndarray]:
-    """Each candidate's light correlation at every fine offset, end to end, and their bounds; none unless the
-    video has a light curve and every track its loudness (tracks analysed before it was kept)."""
-    if not w.light or video.light is None or any(t.loudness is None for t in tracks):
-        return np.zeros(0, dtype=np.float32), np.zeros(len(tracks) + 1, dtype=np.int64)
-    scores = light_correlations(video.light, spectra=[t.level_spectrum(len(video.light)) for t in tracks])
-    return np.concatenate(scores), np.cumsum([0] + [len(s) for s in scores]).astype(np.int64)
+def _light_terms(video: VideoSequence, tracks, w: Weights, n_video: int):
+    """Each candidate's light correlation at every fine offset, end to end, their bounds, and which candidates
+    were measured ``(n,)`` bool (None: the term is off, no weight or no light curve for the video).
+
+    A track analysed before its level was kept (until ``manage.py reanalyse_catalog`` has run) is not left out
+    of the term, nor does it switch the term off for everyone: it gets, at every offset, the median over the
+    measured candidates of their best correlation, what a track that the light does not follow typically
+    earns, so it neither gains nor loses by the missing curve.
+    """
+    lit = np.array([t.loudness is not None for t in tracks], dtype=bool)
+    if not w.light or video.light is None or not lit.any():
+        return np.zeros(0, dtype=np.float32), np.zeros(len(tracks) + 1, dtype=np.int64), None
+    spectra = [t.level_spectrum(len(video.light)) for t, ok in zip(tracks, lit, strict=True) if ok]
+    measured = iter(light_correlations(video.light, spectra=spectra))
+    scores = [next(measured) if ok else None for ok in lit]
+    if not lit.all():
+        typical = np.float32(np.median([s.max() for s in scores if s is not None and len(s)] or [0.0]))
+        scores = [  # as many offsets as the kernel scores for the candidate
+            s if s is not None else np.full(max(1, len(t.onset) - n_video + 1), typical, dtype=np.float32)
+            for s, t in zip(scores, tracks, strict=True)
+        ]
+    return np.concatenate(scores), np.cumsum([0] + [len(s) for s in scores]).astype(np.int64), lit
 
 
 def _shot_path(video: VideoSequence, frames: np.ndarray, hop: float, track_duration: float):

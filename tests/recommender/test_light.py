@@ -90,7 +90,40 @@ def test_alignment_uses_light_to_pick_the_track_and_the_frame():
     assert abs(with_light[1].offset - 17.3) <= 1.0 / FPS, with_light[1].offset
     assert with_light[1].light > 0.8 > with_light[0].light
     without = align(video, seqs, weights=Weights(content=0.0, sync=0.0, energy=0.1, onset=0.1))
-    assert without[1].light == 0.0  # no weight: the term is not computed
+    assert without[1].light is None and without[0].light is None  # no weight: the term is not measured
+
+
+def test_a_track_analysed_before_the_light_neither_blocks_nor_wins_the_term():
+    """A catalog upgraded in place holds tracks without a level until re-analysed: the others keep the light term,
+    and the old track is scored as a typical track the light does not follow (its term is reported as None)."""
+    hop = 0.0232
+    levels = [level(60.0, seed) for seed in (11, 12, 13, 14, 15)]
+    times, bright = picture(levels[2], hop, start=21.7, seconds=20.0, cuts=[], seed=5)
+    onsets = np.ones(int(60.0 / hop), dtype=np.float32) * 0.1
+    one = np.ones((1, 8), np.float32)
+
+    def track(db):
+        return music_sequence(60.0, [(0.0, 60.0)], one, energy=np.full(120, -20.0), onset_envelope=onsets,
+                              onset_hop=hop, loudness=db)  # fmt: skip
+
+    light = light_curve(times, bright, [], duration=20.0)
+    video = video_sequence(20.0, [(0.0, 20.0)], one, frame_rate=FPS, light=light)
+    weights = Weights(content=0.0, sync=0.0, energy=0.1, onset=0.1, light=0.5)
+    full = align(video, [track(db) for db in levels], weights=weights)
+    seqs = [track(db) for db in levels]
+    seqs[4].loudness = None  # analysed before the level was kept
+    found = align(video, seqs, weights=weights)
+    assert int(np.argmax([f.score for f in found])) == 2 and abs(found[2].offset - 21.7) <= 1.0 / FPS
+    assert found[2].light == pytest.approx(full[2].light) and found[4].light is None
+    assert all(f.light is not None for f in found[:4])
+    # Scored as typical: between the unlit tracks' scores, far below the lit one's.
+    unlit = sorted(f.score for f in found[:2] + found[3:4])
+    assert unlit[0] <= found[4].score <= unlit[-1] < found[2].score, [f.score for f in found]
+    # The lit track itself, unanalysed, loses only its own light (the term stays on for the rest).
+    seqs = [track(db) for db in levels]
+    seqs[2].loudness = None
+    found = align(video, seqs, weights=weights)
+    assert found[2].light is None and all(found[i].light == pytest.approx(full[i].light) for i in (0, 1, 3, 4))
 
 
 def test_a_tracks_cached_spectrum_follows_the_video_length():

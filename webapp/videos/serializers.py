@@ -119,9 +119,9 @@ class RecommendationSerializer(serializers.Serializer):
         decimals=3, required=False, help_text="flashes and motion accents on the music's onsets: z-score"
     )
     light = RoundedFloatField(
-        decimals=3, required=False,
-        help_text="correlation of the picture's light with the music's level, frame by frame (25 ms), -1..1; 0 when "
-        "not measured (its weight is 0, or the video or a candidate was analysed before the light was kept)",
+        decimals=3, required=False, allow_null=True,
+        help_text="correlation of the picture's light with the music's level, frame by frame (25 ms), -1..1; null "
+        "when not measured (its weight is 0, or the video or this track was analysed before the light was kept)",
     )  # fmt: skip
     path = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField()),

@@ -169,12 +169,12 @@ def video_seq(video: Video):
 
 def light_trace_of(light: np.ndarray | None, track: MusicSequence, result: Alignment) -> dict | None:
     """The light term as a picture (``recommender.light.light_trace`` at the result's offset) for a result that
-    carries its path; None when the term was not measured: no light curve, no level, or its weight 0 (the
-    correlation is then exactly 0)."""
+    carries its path; None when the term was not measured (``result.light`` is None: no light curve, no level,
+    or its weight 0)."""
     from recommender.fine_sync import FINE_HOP
     from recommender.light import light_trace
 
-    if not result.path or not result.light or light is None or track.loudness is None:
+    if not result.path or result.light is None or light is None or track.loudness is None:
         return None
     step = max(TRACE_STEP, -(-len(light) // TRACE_POINTS))
     _, picture, music = light_trace(light, track.loudness, round(result.offset / FINE_HOP), step=step)
