@@ -23,7 +23,14 @@ import numpy as np
 from numba import njit, prange
 
 from recommender.fine_sync import FINE_HOP, event_logs, fine_kernel, metre_curve, onset_curve
-from recommender.light import LevelSpectrum, level_spectrum, light_correlations, loudness_curve
+from recommender.light import (
+    LevelSpectrum,
+    correlation_of,
+    level_spectrum,
+    light_correlations,
+    light_evidence,
+    loudness_curve,
+)
 
 HOP = 0.25  # seconds per grid frame
 # Typical spread of each agreement term across offsets and tracks, so that weights mean what they say.
@@ -473,7 +480,7 @@ def align(
             score=float(score), offset=round(float(start) * hop, 4), content=float(content), sync=float(sync),
             energy=float(corr), path=_shot_path(video, frames[c], hop, t.duration) if c in with_path else [],
             onset=float(events[0]), metre=float(events[1]), accent=float(events[2]),
-            light=float(events[3]) if lit is not None and lit[c] else None,
+            light=correlation_of(events[3]) if lit is not None and lit[c] else None,
         ))  # fmt: skip
     return results
 
@@ -508,19 +515,20 @@ def _fine_pass(video: VideoSequence, tracks, w: Weights, coarse: np.ndarray, opt
 
 
 def _light_terms(video: VideoSequence, tracks, w: Weights, n_video: int):
-    """Each candidate's light correlation at every fine offset, end to end, their bounds, and which candidates
-    were measured ``(n,)`` bool (None: the term is off, no weight or no light curve for the video).
+    """Each candidate's light evidence (``light.light_evidence`` of its correlation) at every fine offset, end to
+    end, their bounds, and which candidates were measured ``(n,)`` bool (None: the term is off, no weight or no
+    light curve for the video).
 
     A track analysed before its level was kept (until ``manage.py reanalyse_catalog`` has run) is not left out
     of the term, nor does it switch the term off for everyone: it gets, at every offset, the median over the
-    measured candidates of their best correlation, what a track that the light does not follow typically
+    measured candidates of their best evidence, what a track that the light does not follow typically
     earns, so it neither gains nor loses by the missing curve.
     """
     lit = np.array([t.loudness is not None for t in tracks], dtype=bool)
     if not w.light or video.light is None or not lit.any():
         return np.zeros(0, dtype=np.float32), np.zeros(len(tracks) + 1, dtype=np.int64), None
     spectra = [t.level_spectrum(len(video.light)) for t, ok in zip(tracks, lit, strict=True) if ok]
-    measured = iter(light_correlations(video.light, spectra=spectra))
+    measured = iter(light_evidence(r) for r in light_correlations(video.light, spectra=spectra))
     scores = [next(measured) if ok else None for ok in lit]
     if not lit.all():
         typical = np.float32(np.median([s.max() for s in scores if s is not None and len(s)] or [0.0]))

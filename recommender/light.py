@@ -155,6 +155,28 @@ def light_correlations(
     return out  # type: ignore[return-value]
 
 
+# The correlation enters the score as evidence: -1/2 log(1 - r^2) is the log-likelihood ratio, per independent
+# frame, of two Gaussian series correlated at r against independent ones (their mutual information), signed as r.
+# It grows faster than r near 1, so one offset where the light truly pulses with the level outweighs the many
+# offsets and tracks that correlate moderately by chance (a repeated chorus, a similar groove): bench/real_media.py,
+# share of first-ranked true tracks at the right offset (within 0.25 s) A 0.63 -> 0.85, T 0.78 -> 0.86 at the same
+# recall. Scaled to equal r at r = 0.5, so a blend fitted on r keeps its meaning.
+EVIDENCE_SCALE = 0.5 / (-0.5 * np.log(0.75))
+R_MAX = 0.995  # a correlation this close to 1 is as sure as it gets (the evidence stays finite)
+
+
+def light_evidence(r: np.ndarray) -> np.ndarray:
+    """Correlations ``r`` (any shape, -1..1) as signed evidence, ``EVIDENCE_SCALE`` × -1/2 log(1 - r^2), float32."""
+    r = np.asarray(r, dtype=np.float64)
+    return (np.sign(r) * -0.5 * np.log1p(-np.minimum(r * r, R_MAX * R_MAX)) * EVIDENCE_SCALE).astype(np.float32)
+
+
+def correlation_of(evidence: float) -> float:
+    """The correlation whose :func:`light_evidence` is ``evidence`` (its inverse, to report the term as r)."""
+    e = abs(float(evidence)) / EVIDENCE_SCALE
+    return float(np.sign(evidence) * np.sqrt(-np.expm1(-2.0 * e)))
+
+
 def light_trace(
     light: np.ndarray, level: np.ndarray, offset_frames: int, *, step: int = 4, clip: float = CLIP
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
