@@ -521,14 +521,14 @@ def _light_terms(video: VideoSequence, tracks, w: Weights, n_video: int):
 
     A track analysed before its level was kept (until ``manage.py reanalyse_catalog`` has run) is not left out
     of the term, nor does it switch the term off for everyone: it gets, at every offset, the median over the
-    measured candidates of their best evidence, what a track that the light does not follow typically
+    measured candidates of their best correlation, what a track that the light does not follow typically
     earns, so it neither gains nor loses by the missing curve.
     """
     lit = np.array([t.loudness is not None for t in tracks], dtype=bool)
     if not w.light or video.light is None or not lit.any():
         return np.zeros(0, dtype=np.float32), np.zeros(len(tracks) + 1, dtype=np.int64), None
     spectra = [t.level_spectrum(len(video.light)) for t, ok in zip(tracks, lit, strict=True) if ok]
-    measured = iter(light_evidence(r) for r in light_correlations(video.light, spectra=spectra))
+    measured = iter(light_correlations(video.light, spectra=spectra))
     scores = [next(measured) if ok else None for ok in lit]
     if not lit.all():
         typical = np.float32(np.median([s.max() for s in scores if s is not None and len(s)] or [0.0]))
@@ -536,7 +536,7 @@ def _light_terms(video: VideoSequence, tracks, w: Weights, n_video: int):
             s if s is not None else np.full(max(1, len(t.onset) - n_video + 1), typical, dtype=np.float32)
             for s, t in zip(scores, tracks, strict=True)
         ]
-    return np.concatenate(scores), np.cumsum([0] + [len(s) for s in scores]).astype(np.int64), lit
+    return light_evidence(np.concatenate(scores)), np.cumsum([0] + [len(s) for s in scores]).astype(np.int64), lit
 
 
 def _shot_path(video: VideoSequence, frames: np.ndarray, hop: float, track_duration: float):
