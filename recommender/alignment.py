@@ -23,14 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 from recommender.fine_sync import FINE_HOP, event_logs, fine_kernel, metre_curve, onset_curve
-from recommender.light import (
-    LevelSpectrum,
-    correlation_of,
-    level_spectrum,
-    light_correlations,
-    light_evidence,
-    loudness_curve,
-)
+from recommender.light import LevelSpectrum, flat_correlations, level_spectrum, loudness_curve
 
 HOP = 0.25  # seconds per grid frame
 # Typical spread of each agreement term across offsets and tracks, so that weights mean what they say.
@@ -480,7 +473,7 @@ def align(
             score=float(score), offset=round(float(start) * hop, 4), content=float(content), sync=float(sync),
             energy=float(corr), path=_shot_path(video, frames[c], hop, t.duration) if c in with_path else [],
             onset=float(events[0]), metre=float(events[1]), accent=float(events[2]),
-            light=correlation_of(events[3]) if lit is not None and lit[c] else None,
+            light=float(events[3]) if lit is not None and lit[c] else None,
         ))  # fmt: skip
     return results
 
@@ -515,9 +508,9 @@ def _fine_pass(video: VideoSequence, tracks, w: Weights, coarse: np.ndarray, opt
 
 
 def _light_terms(video: VideoSequence, tracks, w: Weights, n_video: int):
-    """Each candidate's light evidence (``light.light_evidence`` of its correlation) at every fine offset, end to
-    end, their bounds, and which candidates were measured ``(n,)`` bool (None: the term is off, no weight or no
-    light curve for the video).
+    """Each candidate's light correlation at every fine offset, end to end (the kernel adds its evidence,
+    ``light.light_evidence``), their bounds, and which candidates were measured ``(n,)`` bool (None: the term is
+    off, no weight or no light curve for the video).
 
     A track analysed before its level was kept (until ``manage.py reanalyse_catalog`` has run) is not left out
     of the term, nor does it switch the term off for everyone: it gets, at every offset, the median over the
@@ -528,15 +521,17 @@ def _light_terms(video: VideoSequence, tracks, w: Weights, n_video: int):
     if not w.light or video.light is None or not lit.any():
         return np.zeros(0, dtype=np.float32), np.zeros(len(tracks) + 1, dtype=np.int64), None
     spectra = [t.level_spectrum(len(video.light)) for t, ok in zip(tracks, lit, strict=True) if ok]
-    measured = iter(light_correlations(video.light, spectra=spectra))
+    flat, ptr = flat_correlations(video.light, spectra)
+    if lit.all():
+        return flat, ptr, lit
+    measured = iter([flat[a:b] for a, b in zip(ptr[:-1], ptr[1:], strict=True)])
     scores = [next(measured) if ok else None for ok in lit]
-    if not lit.all():
-        typical = np.float32(np.median([s.max() for s in scores if s is not None and len(s)] or [0.0]))
-        scores = [  # as many offsets as the kernel scores for the candidate
-            s if s is not None else np.full(max(1, len(t.onset) - n_video + 1), typical, dtype=np.float32)
-            for s, t in zip(scores, tracks, strict=True)
-        ]
-    return light_evidence(np.concatenate(scores)), np.cumsum([0] + [len(s) for s in scores]).astype(np.int64), lit
+    typical = np.float32(np.median([s.max() for s in scores if s is not None and len(s)] or [0.0]))
+    scores = [  # as many offsets as the kernel scores for the candidate
+        s if s is not None else np.full(max(1, len(t.onset) - n_video + 1), typical, dtype=np.float32)
+        for s, t in zip(scores, tracks, strict=True)
+    ]
+    return np.concatenate(scores), np.cumsum([0] + [len(s) for s in scores]).astype(np.int64), lit
 
 
 def _shot_path(video: VideoSequence, frames: np.ndarray, hop: float, track_duration: float):

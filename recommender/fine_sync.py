@@ -32,6 +32,10 @@ PRIOR = 0.5  # chance that an editor's event was placed on the music
 LOCAL = 320  # fine frames (±8 s): the neighbourhood a music curve is scaled against (a few bars)
 POWER = 4.0  # onset strength is raised to this before scaling: the peaks an editor cuts on, not the texture
 N_TERMS = 4  # cut_onset, cut_metre, accent, light
+# The light's correlation r enters the score as signed evidence, EVIDENCE_SCALE × -1/2 log(1 - r^2)
+# (``recommender.light.light_evidence``, which says why); kept here because the kernel applies it as it adds the term.
+EVIDENCE_SCALE = 0.5 / (-0.5 * np.log(0.75))  # equal to r at r = 0.5
+R_MAX = 0.995  # a correlation this close to 1 is as sure as it gets (the evidence stays finite)
 
 
 def onset_curve(duration: float, envelope, envelope_hop: float, *, hop: float = FINE_HOP) -> np.ndarray:
@@ -143,6 +147,13 @@ def _event_logs(onset, metre, back, ahead, prior, power, local, mix):  # pragma:
     return log_on, log_me, log_cut
 
 
+@njit(cache=True, fastmath=True)
+def evidence(r):  # pragma: no cover
+    """One correlation ``r`` as signed evidence (see ``EVIDENCE_SCALE``); 1 - r^2 >= 1 - R_MAX^2, so log is exact."""
+    e = np.float32(-0.5 * EVIDENCE_SCALE) * np.log(np.float32(1.0) - min(r * r, np.float32(R_MAX * R_MAX)))
+    return e if r >= 0 else -e
+
+
 @njit(cache=True, parallel=True, fastmath=True)
 def fine_kernel(log_on, log_me, log_cut, fptr, coarse, cptr, cut_idx, acc_idx, acc_w, n_video, w, ratio,
                 light, lptr):  # pragma: no cover  # fmt: skip
@@ -152,7 +163,7 @@ def fine_kernel(log_on, log_me, log_cut, fptr, coarse, cptr, cut_idx, acc_idx, a
     adds the mixture curve weighted by ``onset + metre``, an accent the onset curve times its strength: one
     shifted add per event. The onset and metre terms reported are the separate curves' sums at the best offset.
     ``light`` holds each candidate's light correlation at every fine offset (``lptr`` bounds; none when empty,
-    ``recommender.light``), added times ``w[3]``.
+    ``recommender.light``); its :func:`evidence` is added times ``w[3]``.
 
     Returns ``(n, 3 + N_TERMS)``: score, fine offset, the four terms (three in nats, the light's correlation)
     and the coarse score there.
@@ -189,7 +200,7 @@ def fine_kernel(log_on, log_me, log_cut, fptr, coarse, cptr, cut_idx, acc_idx, a
         n_light = min(n_off, lptr[c + 1] - lptr[c])
         lt = light[lptr[c] : lptr[c] + n_light]
         for o in range(n_light):
-            total[o] += w_light * lt[o]
+            total[o] += w_light * evidence(lt[o])
         cs = coarse[cptr[c] : cptr[c] + n_coarse]
         best, best_o, best_base = -np.inf, 0, 0.0
         for o in range(n_off):

@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from recommender.fine_sync import FINE_HOP
+from recommender.fine_sync import FINE_HOP, evidence
 
 HIGHPASS = 0.5  # seconds: slower changes of light or level are not the music's pulse (bench/real_media.py)
 # The light is clipped at this many robust standard deviations (1.4826 × MAD) before it is correlated: a fade from
@@ -108,7 +108,7 @@ def level_spectrum(curve: np.ndarray, n: int) -> LevelSpectrum:
     m = np.asarray(curve, dtype=np.float64)
     if len(m) < n:
         m = np.concatenate([m, np.zeros(n - len(m))])
-    size = fft.next_fast_len(len(m) + n, real=True)
+    size = fft.next_fast_len(len(m), real=True)  # circular correlation is exact for the offsets 0..T - n
     cum = np.concatenate([[0.0], np.cumsum(m)])
     cum2 = np.concatenate([[0.0], np.cumsum(m * m)])
     s1, s2 = cum[n:] - cum[:-n], cum2[n:] - cum2[:-n]
@@ -133,27 +133,35 @@ def light_correlations(
 ) -> list[np.ndarray]:  # fmt: skip
     """Pearson correlation of ``light`` ``(n,)`` (clipped at ``clip`` robust standard deviations) with every
     window of each track's level, ``curves[c]`` ``(T_c,)`` (or their ``spectra``, :func:`level_spectrum` for this
-    ``n``): one ``(max(1, T_c - n + 1),)`` float32 array per track. FFT cross-correlation, batched over the tracks
-    that share an FFT size."""
+    ``n``): one ``(max(1, T_c - n + 1),)`` float32 array per track (views of :func:`flat_correlations`)."""
+    spectra = spectra if spectra is not None else [level_spectrum(c, len(light)) for c in curves or []]
+    flat, ptr = flat_correlations(light, spectra, clip=clip)
+    return [flat[a:b] for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
+
+
+def flat_correlations(
+    light: np.ndarray, spectra: list[LevelSpectrum], *, clip: float = CLIP
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """:func:`light_correlations` end to end in one float32 array, and each track's bounds ``(len(spectra) + 1,)``
+    (what the alignment kernel reads: no per-track arrays to allocate and join). FFT cross-correlation, batched
+    over the tracks that share an FFT size, each normalised straight into its place."""
     from scipy import fft
 
+    ptr = np.cumsum([0] + [len(s.inv_sd) for s in spectra]).astype(np.int64)
+    out = np.zeros(int(ptr[-1]), dtype=np.float32)
     v = clip_outliers(light, clip)
-    n = len(v)
-    spectra = spectra if spectra is not None else [level_spectrum(c, n) for c in curves or []]
     v = v - v.mean()
     norm = float(np.linalg.norm(v))
     if norm < 1e-9:
-        return [np.zeros(len(s.inv_sd), dtype=np.float32) for s in spectra]
+        return out, ptr
     v = (v / norm).astype(np.float32)
-    out: list[np.ndarray | None] = [None] * len(spectra)
     for size in sorted({s.size for s in spectra}):
         members = [i for i, s in enumerate(spectra) if s.size == size]
         video = np.conj(fft.rfft(v, size)).astype(np.complex64)
         dots = fft.irfft(np.stack([spectra[i].spectrum for i in members]) * video, size, axis=1)
         for row, i in enumerate(members):
-            inv_sd = spectra[i].inv_sd
-            out[i] = dots[row, : len(inv_sd)] * inv_sd.astype(np.float32)
-    return out  # type: ignore[return-value]
+            np.multiply(dots[row, : ptr[i + 1] - ptr[i]], spectra[i].inv_sd, out=out[ptr[i] : ptr[i + 1]])
+    return out, ptr
 
 
 # The correlation enters the score as evidence: -1/2 log(1 - r^2) is the log-likelihood ratio, per independent
@@ -161,32 +169,21 @@ def light_correlations(
 # It grows faster than r near 1, so one offset where the light truly pulses with the level outweighs the many
 # offsets and tracks that correlate moderately by chance (a repeated chorus, a similar groove): bench/real_media.py,
 # share of first-ranked true tracks at the right offset (within 0.25 s) A 0.63 -> 0.85, T 0.78 -> 0.86 at the same
-# recall. Scaled to equal r at r = 0.5, so a blend fitted on r keeps its meaning.
-EVIDENCE_SCALE = 0.5 / (-0.5 * np.log(0.75))
-R_MAX = 0.995  # a correlation this close to 1 is as sure as it gets (the evidence stays finite)
+# recall. Scaled to equal r at r = 0.5 (``fine_sync.EVIDENCE_SCALE``), so a blend fitted on r keeps its meaning.
+# The alignment kernel applies it as it adds the term (``fine_sync.evidence``); the term is reported as r.
 
 
 def light_evidence(r: np.ndarray) -> np.ndarray:
-    """Correlations ``r`` ``(n,)`` (-1..1) as signed evidence, ``EVIDENCE_SCALE`` × -1/2 log(1 - r^2): ``(n,)``
-    float32 (every offset of 500 candidates at once: about 5 ms on 2 cores)."""
-    r = np.ascontiguousarray(np.asarray(r, dtype=np.float32).reshape(-1))
-    return _evidence(r, np.float32(R_MAX * R_MAX), np.float32(-0.5 * EVIDENCE_SCALE))
+    """Correlations ``r`` ``(n,)`` (-1..1) as the signed evidence the alignment adds, ``(n,)`` float32."""
+    return _evidence_all(np.ascontiguousarray(np.asarray(r, dtype=np.float32).reshape(-1)))
 
 
-@njit(cache=True, parallel=True, fastmath=True)
-def _evidence(r, cap, scale):  # pragma: no cover
+@njit(cache=True)
+def _evidence_all(r):  # pragma: no cover
     out = np.empty_like(r)
-    one = np.float32(1.0)
-    for i in prange(len(r)):
-        e = scale * np.log(one - min(r[i] * r[i], cap))  # 1 - r^2 >= 1 - cap: log is exact enough and vectorises
-        out[i] = e if r[i] >= 0 else -e
+    for i in range(len(r)):
+        out[i] = evidence(r[i])
     return out
-
-
-def correlation_of(evidence: float) -> float:
-    """The correlation whose :func:`light_evidence` is ``evidence`` (its inverse, to report the term as r)."""
-    e = abs(float(evidence)) / EVIDENCE_SCALE
-    return float(np.sign(evidence) * np.sqrt(-np.expm1(-2.0 * e)))
 
 
 def light_trace(
