@@ -403,8 +403,10 @@ def _window_stats(video: VideoSequence, track: MusicSequence, start: int) -> tup
     k = len(ev)
     n_cuts = max(1.0, video.cuts.sum())
     sync = (float(video.cuts[:k] @ ev) - n_cuts * ev.mean()) / n_cuts if k else 0.0
-    corr = float(np.corrcoef(video.activity[:k], en)[0, 1]) if k > 2 and en.std() > 1e-9 else 0.0
-    return sync, (0.0 if np.isnan(corr) else corr * k / tv)
+    act = video.activity[:k]
+    # A still picture (a lyric video, a photo held) or a flat passage has no activity to correlate: 0, not NaN
+    corr = float(np.corrcoef(act, en)[0, 1]) if k > 2 and en.std() > 1e-9 and act.std() > 1e-9 else 0.0
+    return sync, corr * k / tv
 
 
 def align(

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -93,6 +95,20 @@ def test_music_segments_follow_downbeats_and_sections():
     assert starts[0] == 0.0 and 7.0 in starts and 4.0 in starts and spans[-1][1] == 20.0
     assert all(b > a for a, b in spans)
     assert music_segments(10.0, [])[1][0] == 4.0  # no downbeats: every 4 s
+
+
+@pytest.mark.parametrize("method", ["rigid", "dtw"])
+def test_a_still_picture_has_no_energy_agreement_and_raises_no_warning(method):
+    """A lyric video or a photo held for the whole clip has flat activity: its energy term is 0 for every track,
+    the ranking still runs on the other terms, and nothing warns at every request (a 0/0 correlation)."""
+    rng = np.random.default_rng(11)
+    tracks = [_track(rng) for _ in range(3)]
+    video = video_sequence(20.0, [(0.0, 20.0)], np.ones((1, 16)) / 4, activity=np.zeros(80),
+                           activity_times=np.arange(0, 20, 0.25))  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        results = align(video, [_seq(t) for t in tracks], method=method, weights=Weights.blend(1.0))
+    assert len(results) == 3 and all(r.energy == 0.0 and np.isfinite(r.score) for r in results)
 
 
 def test_a_short_tracks_loudness_agreement_is_a_bounded_correlation_over_what_it_covers():
