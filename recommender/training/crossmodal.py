@@ -25,7 +25,7 @@ from recommender.models import audio_encoder as enc
 from recommender.models import crossmodal as cm
 from recommender.seeding import deterministic
 from recommender.training.loop import fit
-from recommender.video import SAMPLE_FPS, decode_frames, frame_features
+from recommender.video import FEATURE_NAMES, HUE_BINS, SAMPLE_FPS, decode_frames, frame_features
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
 MEL_FPS = enc.SR / enc.HOP
@@ -33,6 +33,8 @@ MEL_FPS = enc.SR / enc.HOP
 # 4 → 0.575, 8 → 0.625 on the held-out generated clips (docs/benchmarks.md); 4 keeps a few frames per bin
 # in a 2-s shot or segment.
 DEFAULT_BINS = 4
+SPEEDS = (0.8, 1.25)  # playback speeds of augmented windows
+_F = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 
 @dataclass
@@ -54,6 +56,7 @@ class CrossTrainConfig:
     lr: float = 1e-3
     seed: int = 0
     threads: int = 2  # torch intra-op threads, pinned so that results do not depend on the machine
+    augment: bool = False  # speed and colour changes of every window (``windows``)
 
 
 def load_clip(path: str | Path) -> Clip:
@@ -77,20 +80,60 @@ def load_corpus(folder: str | Path, *, log: Callable[[str], None] = print) -> li
     return clips
 
 
-def windows(clips: Sequence[Clip], idx: np.ndarray, seconds: float, rng: np.random.Generator):
-    """Aligned windows: video ``(B, F, Tv)`` and audio ``(B, N_MELS, Ta)`` tensors."""
+def windows(clips: Sequence[Clip], idx: np.ndarray, seconds: float, rng: np.random.Generator, *,
+            augment: bool = False):  # fmt: skip
+    """Aligned windows: video ``(B, F, Tv)`` and audio ``(B, N_MELS, Ta)`` tensors.
+
+    With ``augment``, each window is played at another speed (both modalities, :data:`SPEEDS`) and its colours are
+    changed (:func:`recolour`): what a picture's colours and a clip's tempo happen to be should not be learned as
+    what fits the music, since on real footage they mostly are not.
+    """
     tv, ta = int(round(seconds * SAMPLE_FPS)), int(round(seconds * MEL_FPS))
     v = np.zeros((len(idx), clips[0].feats.shape[1], tv), dtype=np.float32)
     a = np.zeros((len(idx), clips[0].mel.shape[0], ta), dtype=np.float32)
     for k, i in enumerate(idx):
         clip = clips[i]
+        speed = float(np.exp(rng.uniform(*np.log(SPEEDS)))) if augment else 1.0
+        span = seconds * speed  # seconds of the source played in ``seconds``
         length = min(len(clip.feats) / SAMPLE_FPS, clip.mel.shape[1] / MEL_FPS)
-        start = float(rng.uniform(0, max(0.0, length - seconds)))
-        fv = clip.feats[int(start * SAMPLE_FPS) :][:tv].T
-        fa = clip.mel[:, int(start * MEL_FPS) :][:, :ta]
+        start = float(rng.uniform(0, max(0.0, length - span)))
+        fv = _stretch(clip.feats, start * SAMPLE_FPS, tv, speed).T
+        fa = _stretch(clip.mel.T, start * MEL_FPS, ta, speed).T
+        if augment:
+            fv = recolour(fv.T, rng).T
         v[k, :, : fv.shape[1]] = fv
         a[k, :, : fa.shape[1]] = fa
     return torch.from_numpy(v), torch.from_numpy(a)
+
+
+def _stretch(x: np.ndarray, first: float, n: int, speed: float) -> np.ndarray:
+    """Rows ``first, first + speed, …`` of ``x`` ``(T, C)`` (at most ``n``, linear interpolation; as stored when
+    ``speed`` is 1)."""
+    if speed == 1.0:
+        return x[int(first) :][:n]
+    pos = first + speed * np.arange(n)
+    pos = pos[pos <= len(x) - 1]
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, len(x) - 1)
+    frac = (pos - lo)[:, None].astype(np.float32)
+    return x[lo] * (1 - frac) + x[hi] * frac
+
+
+def recolour(feats: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Frame features ``(T, N_FEATURES)`` of the same footage with its hues turned by a whole number of bins and
+    its brightness and saturation scaled (one change for the whole window, as a grade would)."""
+    out = feats.copy()
+    turn = int(rng.integers(HUE_BINS))
+    out[:, :HUE_BINS] = np.roll(feats[:, :HUE_BINS], turn, axis=1)
+    angle = 2 * np.pi * turn / HUE_BINS
+    cos, sin = feats[:, _F["hue_cos"]], feats[:, _F["hue_sin"]]
+    out[:, _F["hue_cos"]] = cos * np.cos(angle) - sin * np.sin(angle)
+    out[:, _F["hue_sin"]] = sin * np.cos(angle) + cos * np.sin(angle)
+    for name, (low, high) in {"brightness": (0.7, 1.3), "saturation": (0.6, 1.4)}.items():
+        gain = float(rng.uniform(low, high))
+        out[:, _F[name]] = np.clip(feats[:, _F[name]] * gain, 0.0, 1.0)
+        out[:, _F[f"{name}_std"]] = feats[:, _F[f"{name}_std"]] * gain
+    return out
 
 
 def cross_loss(v: torch.Tensor, a: torch.Tensor, cfg: CrossTrainConfig) -> torch.Tensor:
@@ -149,7 +192,7 @@ def _train(
 
     def batch_loss() -> tuple[torch.Tensor, str]:
         idx = rng.choice(len(clips), size=batch, replace=False)
-        v, a = windows(clips, idx, float(rng.uniform(cfg.min_window, cfg.max_window)), rng)
+        v, a = windows(clips, idx, float(rng.uniform(cfg.min_window, cfg.max_window)), rng, augment=cfg.augment)
         return cross_loss(model.embed_video(v.to(device)), model.embed_audio(a.to(device)), cfg), ""
 
     losses = fit(model, batch_loss, steps=cfg.steps, lr=cfg.lr, progress=progress)
@@ -209,7 +252,7 @@ def format_table(results: dict[str, dict[str, float]]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train the cross-modal music-video model (no Django needed).")
-    parser.add_argument("--videos", type=Path, required=True, help="a folder of music videos (with audio)")
+    parser.add_argument("--videos", type=Path, nargs="+", required=True, help="folders of music videos (with audio)")
     parser.add_argument("--eval", type=Path, help="a folder of held-out music videos")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument(
@@ -220,11 +263,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bins", type=int, default=DEFAULT_BINS, help="ordered time bins in the pooling")
     parser.add_argument("--init", type=Path, help="continue training from this cross-modal checkpoint")
+    parser.add_argument("--augment", action="store_true", help="change speed and colours of training windows")
     args = parser.parse_args(argv)
-    clips = load_corpus(args.videos)
+    clips = [clip for folder in args.videos for clip in load_corpus(folder)]
     print(f"{len(clips)} training clips")
     t0 = time.monotonic()
-    config = CrossTrainConfig(steps=args.steps, loss=args.loss, seed=args.seed)
+    config = CrossTrainConfig(steps=args.steps, loss=args.loss, seed=args.seed, augment=args.augment)
     model, losses = train(
         clips,
         config,
@@ -234,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         init=args.init,
     )
     meta = {"steps": args.steps, "loss": args.loss, "seed": args.seed, "clips": len(clips), "bins": args.bins,
-            "init": str(args.init) if args.init else None,
+            "init": str(args.init) if args.init else None, "augment": args.augment,
             "train_seconds": round(time.monotonic() - t0), "final_loss": float(np.mean(losses[-20:]))}  # fmt: skip
     if args.eval:
         results = evaluate(model, load_corpus(args.eval))

@@ -77,3 +77,39 @@ def test_training_can_continue_from_a_checkpoint(corpus):
     change = sum(float((after[k] - before[k]).abs().sum()) for k in moved)
     size = sum(float(before[k].abs().sum()) for k in moved)
     assert 0 < change / size < 0.05  # a few steps refine it; they do not start over
+
+
+def test_augmented_windows_keep_picture_and_sound_in_time_and_change_only_the_colours():
+    from recommender.training.crossmodal import MEL_FPS, SPEEDS, Clip, recolour, windows
+    from recommender.video import FEATURE_NAMES, HUE_BINS, SAMPLE_FPS
+
+    # Both modalities carry the source's own clock: picture features hold seconds in "edges", the log-mel in band 0.
+    edges = FEATURE_NAMES.index("edges")
+    feats = np.random.default_rng(0).uniform(0.1, 0.9, (240, N_FEATURES)).astype(np.float32)
+    feats[:, :HUE_BINS] /= feats[:, :HUE_BINS].sum(1, keepdims=True)
+    feats[:, edges] = np.arange(240) / SAMPLE_FPS
+    mel = np.zeros((64, int(60 * MEL_FPS)), dtype=np.float32)
+    mel[0] = np.arange(mel.shape[1]) / MEL_FPS
+    clips = [Clip("a", feats, mel), Clip("b", feats, mel)]
+    rng = np.random.default_rng(1)
+    speeds = []
+    for _ in range(20):
+        v, a = windows(clips, np.array([0, 1]), 6.0, rng, augment=True)
+        for k in range(2):
+            seen = v[k, edges].numpy()
+            heard = a[k, 0].numpy()
+            j = np.arange(0, v.shape[2], 4)
+            # the same moment of the source in both, at every time of the window
+            assert np.allclose(seen[j], heard[np.round(j / SAMPLE_FPS * MEL_FPS).astype(int)], atol=0.05)
+            speeds.append((seen[-1] - seen[0]) / ((len(seen) - 1) / SAMPLE_FPS))
+    assert SPEEDS[0] - 1e-3 <= min(speeds) < 0.95 and 1.05 < max(speeds) <= SPEEDS[1] + 1e-3
+
+    plain, _ = windows(clips, np.array([0, 1]), 6.0, np.random.default_rng(1))
+    start = int(round(float(plain[0, edges, 0]) * SAMPLE_FPS))
+    assert np.array_equal(plain[0].numpy().T, feats[start : start + 24])  # no augmentation: the stored frames
+
+    graded = recolour(feats, np.random.default_rng(3))
+    assert np.allclose(graded[:, :HUE_BINS].sum(1), 1.0, atol=1e-5)
+    hue = FEATURE_NAMES.index("hue_cos"), FEATURE_NAMES.index("hue_sin")
+    assert np.allclose(np.hypot(*graded[:, hue].T), np.hypot(*feats[:, hue].T), atol=1e-5)  # turned, not scaled
+    assert np.array_equal(graded[:, edges], feats[:, edges]) and not np.allclose(graded, feats)

@@ -12,7 +12,7 @@ class Command(BaseCommand):
     help = "Train the cross-modal model on music videos (any folder of video files with audio)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--videos", type=Path, required=True)
+        parser.add_argument("--videos", type=Path, nargs="+", required=True, help="folders of music videos")
         parser.add_argument("--eval", type=Path, help="held-out music videos to evaluate on")
         parser.add_argument("--out", type=Path, default=None, help="default: CROSSMODAL_MODEL_PATH")
         parser.add_argument("--steps", type=int, default=crossmodal.CrossTrainConfig.steps)
@@ -26,14 +26,17 @@ class Command(BaseCommand):
             default=None,
             help="continue from a checkpoint (default: the current model) instead of from scratch",
         )
+        parser.add_argument("--augment", action="store_true", help="change speed and colours of training windows")
         parser.add_argument("--no-reembed", action="store_true",
                             help="do not queue the job that re-embeds the catalog with the new model")  # fmt: skip
 
-    def handle(self, *args, videos: Path, eval: Path | None, out: Path | None, steps: int, loss: str, seed: int,
-               bins: int, init: str | None, no_reembed: bool, **options) -> None:  # fmt: skip
+    def handle(self, *args, videos: list[Path], eval: Path | None, out: Path | None, steps: int, loss: str, seed: int,
+               bins: int, init: str | None, augment: bool, no_reembed: bool, **options) -> None:  # fmt: skip
         target = Path(out or settings.CROSSMODAL_MODEL_PATH)
-        argv = ["--videos", str(videos), "--out", str(target), "--steps", str(steps), "--loss", loss,
+        argv = ["--videos", *map(str, videos), "--out", str(target), "--steps", str(steps), "--loss", loss,
                 "--seed", str(seed), "--audio-init", str(settings.AUDIO_MODEL_PATH), "--bins", str(bins)]  # fmt: skip
+        if augment:
+            argv.append("--augment")
         if eval:
             argv += ["--eval", str(eval)]
         if init:
