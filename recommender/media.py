@@ -40,6 +40,17 @@ def _open_av(path: Path):
         raise MediaError(f"{path.name}: cannot be read ({exc})") from exc
 
 
+def time_origin(container) -> float:
+    """Seconds at which an open PyAV container's timeline starts: where a player's time 0 is.
+
+    Timestamps need not start at 0: an MPEG-TS starts at 1.4 s or more, a camera's or a recorder's file wherever its
+    clock stood, a clip cut without re-encoding where it was cut. Times in a video are measured from this origin,
+    or every event and the offset into the music found from them would be off by it.
+    """
+    start = container.start_time
+    return float(start) / 1_000_000 if start is not None else 0.0
+
+
 def probe(path: str | Path) -> AudioInfo:
     """Duration, format and tags of the first audio stream, without decoding it."""
     path = Path(path)

@@ -75,10 +75,14 @@ def mux_soundtrack(video_path: str | Path, out_path: str | Path, audio: np.ndarr
 
     import av
 
+    from recommender.media import time_origin
+
     out_path = Path(out_path)
     with av.open(str(video_path)) as src, av.open(str(out_path), "w", format="mp4") as out:
         vin = src.streams.video[0]
-        copy = vin.codec_context.name in MP4_VIDEO_CODECS
+        # Packets are copied only out of MP4/MOV, whose packets all carry decoding timestamps; Matroska's, for one,
+        # leave them unset on the first frames (the keyframe among them), which MP4 cannot take as they are.
+        copy = vin.codec_context.name in MP4_VIDEO_CODECS and "mp4" in src.format.name.split(",")
         if copy:
             vout = out.add_stream_from_template(vin)
         else:
@@ -89,18 +93,29 @@ def mux_soundtrack(video_path: str | Path, out_path: str | Path, audio: np.ndarr
         aout.layout = "mono"
         duration = 0.0
         if copy:
+            # The picture keeps its place on the source's timeline, measured from that timeline's origin (where
+            # the analysis put time 0 and where the soundtrack starts), not from whatever timestamp it began at.
+            shift = int(round(time_origin(src) / vin.time_base)) if vin.time_base else 0
             for packet in src.demux(vin):
                 if packet.dts is None:
                     continue
+                packet.dts -= shift
+                if packet.pts is not None:
+                    packet.pts -= shift
                 if packet.pts is not None and packet.time_base is not None:
                     duration = max(duration, float((packet.pts + (packet.duration or 0)) * packet.time_base))
                 packet.stream = vout
                 out.mux(packet)
         else:
-            for i, frame in enumerate(src.decode(vin)):
-                duration = max(duration, float(frame.time or 0.0) + 1 / float(rate))
+            origin, last = time_origin(src), -1
+            for frame in src.decode(vin):
+                t = float(frame.time or 0.0) - origin  # on the same timeline as the analysis and the soundtrack
+                if t < -1e-6:
+                    continue
+                last = max(last + 1, int(round(t * float(rate))))  # variable frame rates land on the nearest slot
+                duration = max(duration, (last + 1) / float(rate))
                 picture = frame.reformat(format="yuv420p")
-                picture.pts, picture.time_base = i, 1 / Fraction(rate)
+                picture.pts, picture.time_base = last, 1 / Fraction(rate)
                 for packet in vout.encode(picture):
                     out.mux(packet)
             for packet in vout.encode(None):

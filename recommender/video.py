@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.media import MediaError, _open_av
+from recommender.media import MediaError, _open_av, time_origin
 from recommender.rhythm import THUMB_WIDTH, FrameSignals, SignalRecorder
 
 SAMPLE_FPS = 4.0
@@ -62,21 +62,27 @@ def decode_frames(path: str | Path, *, fps: float = SAMPLE_FPS, width: int = WID
         times: list[float] = []
         images: list[np.ndarray] = []
         recorder = SignalRecorder()
-        next_t = 0.0
+        origin = time_origin(container)  # the file's time 0, which its timestamps need not start at
+        next_t, last_t = 0.0, 0.0
         try:
             for frame in container.decode(stream):
                 if frame.time is None:
                     continue
-                recorder.add(frame.time, frame.reformat(width=THUMB_WIDTH, height=thumb_h, format="rgb24").to_ndarray())
-                if frame.time + 1e-6 < next_t:
+                t = float(frame.time) - origin
+                if t < -1e-6:  # before the start of the timeline (an edit list's lead-in): never shown
+                    continue
+                last_t = max(last_t, t)
+                recorder.add(t, frame.reformat(width=THUMB_WIDTH, height=thumb_h, format="rgb24").to_ndarray())
+                if t + 1e-6 < next_t:
                     continue
                 images.append(frame.reformat(width=width, height=height, format="rgb24").to_ndarray())
-                times.append(float(frame.time))
-                next_t = (int(frame.time * fps + 1e-6) + 1) / fps
+                times.append(t)
+                next_t = (int(t * fps + 1e-6) + 1) / fps
         except av.error.FFmpegError as exc:
             if not images:
                 raise MediaError(f"{path.name}: the video cannot be decoded ({exc})") from exc
-        duration = float(container.duration / 1e6) if container.duration else (times[-1] if times else 0.0)
+        step = float(np.median(np.diff(recorder.times))) if len(recorder.times) > 1 else 0.0
+        duration = _duration(container, origin, last_t + step)
     if not images:
         raise MediaError(f"{path.name}: no video frames could be decoded")
     return Frames(np.array(times), np.stack(images), duration, has_audio, recorder.result())
@@ -113,6 +119,18 @@ def frame_features(images: np.ndarray) -> np.ndarray:
     windows = np.lib.stride_tricks.sliding_window_view(padded, 5)
     out[:, FEATURE_NAMES.index("motion_var")] = windows.std(axis=1)
     return out
+
+
+def _duration(container, origin: float, end: float) -> float:
+    """Seconds from the timeline's origin to the end: the container's duration (which may include a longer
+    sound), except where it was counted from timestamp 0 instead of from the origin (Matroska); ``end`` is where
+    the last decoded frame ends."""
+    if container.duration is None:
+        return end
+    total = container.duration / 1_000_000
+    if origin > 0 and total > end + 0.5:
+        total = max(end, total - origin)
+    return float(total)
 
 
 @dataclass
