@@ -80,15 +80,16 @@ def mux_soundtrack(video_path: str | Path, out_path: str | Path, audio: np.ndarr
     out_path = Path(out_path)
     with av.open(str(video_path)) as src, av.open(str(out_path), "w", format="mp4") as out:
         vin = src.streams.video[0]
-        # Packets are copied only out of MP4/MOV, whose packets all carry decoding timestamps; Matroska's, for one,
-        # leave them unset on the first frames (the keyframe among them), which MP4 cannot take as they are.
-        copy = vin.codec_context.name in MP4_VIDEO_CODECS and "mp4" in src.format.name.split(",")
+        # Packets are copied only when they carry decoding timestamps: Matroska leaves them unset on the first
+        # frames of H.264 (the keyframe among them), which MP4 cannot take as they are; those are re-encoded.
+        copy = vin.codec_context.name in MP4_VIDEO_CODECS and _has_decode_times(video_path)
         if copy:
             vout = out.add_stream_from_template(vin)
         else:
             rate = vin.average_rate or Fraction(25)
             vout = out.add_stream("libx264", rate=rate)
             vout.width, vout.height, vout.pix_fmt = vin.codec_context.width, vin.codec_context.height, "yuv420p"
+            vout.options = {"preset": "veryfast", "crf": "20"}  # a preview: quick, and close to the source
         aout = out.add_stream("aac", rate=sr)
         aout.layout = "mono"
         duration = 0.0
@@ -122,3 +123,16 @@ def mux_soundtrack(video_path: str | Path, out_path: str | Path, audio: np.ndarr
                 out.mux(packet)
         encode_mono(out, aout, np.asarray(audio[: int(round(duration * sr))], dtype=np.float32), sr)
     return out_path
+
+
+def _has_decode_times(path: str | Path, packets: int = 32) -> bool:
+    """Whether the first ``packets`` video packets of the file all carry a decoding timestamp."""
+    import av
+
+    with av.open(str(path)) as src:
+        for i, packet in enumerate(src.demux(src.streams.video[0])):
+            if i >= packets:
+                break
+            if packet.size and packet.dts is None:
+                return False
+    return True

@@ -59,3 +59,27 @@ def test_a_preview_keeps_picture_and_music_in_time(video, tmp_path):
     assert flash == pytest.approx(FLASH, abs=1e-6) and click == pytest.approx(FLASH, abs=0.01)
     assert len(frames.signals.times) == int(SECONDS * FPS)  # every frame kept, the keyframe included
     assert len(heard) / SR == pytest.approx(SECONDS, abs=0.05)  # the music cut to the picture
+
+
+def test_a_preview_copies_the_picture_where_it_can(tmp_path):
+    """VP9 in WebM keeps its packets (no re-encoding); H.264 in Matroska, whose first packets lack their decoding
+    time, is re-encoded rather than losing its keyframe."""
+    import av
+
+    from recommender.mux import _has_decode_times
+
+    vp9 = tmp_path / "clip.webm"
+    with av.open(str(vp9), "w") as out:
+        stream = out.add_stream("libvpx-vp9", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = 160, 96, "yuv420p"
+        for i in range(25):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.full((96, 160, 3), 10 * i, np.uint8))):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    mkv = late_start_video(tmp_path / "late.mkv", "matroska")
+    assert _has_decode_times(vp9) and not _has_decode_times(mkv)
+    out = mux_soundtrack(vp9, tmp_path / "preview.mp4", np.zeros(SR, dtype=np.float32), SR)
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].codec_context.name == "vp9"  # copied, not re-encoded
+    assert len(decode_frames(out).signals.times) == 25
