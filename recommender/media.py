@@ -122,13 +122,15 @@ def _load_av(path: Path, sr: int, max_seconds: float | None) -> np.ndarray:
     chunks: list[np.ndarray] = []
     with _open_av(path) as container:
         stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
+        # Channels are kept and averaged here, as the soundfile path does: FFmpeg's own mono downmix sums a 5.1
+        # mix's channels (a 5.1 file came out 3.7 times as loud as the same music in stereo).
+        resampler = av.AudioResampler(format="fltp", rate=sr)
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
+                    chunks.append(out.to_ndarray().mean(axis=0))
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
+                chunks.append(out.to_ndarray().mean(axis=0))
         except av.error.FFmpegError as exc:
             if not chunks:
                 raise MediaError(f"{path.name}: the audio cannot be decoded ({exc})") from exc

@@ -57,3 +57,30 @@ def test_title_artist_from_tags_or_name(tmp_path):
     assert title_artist("x/track_01.wav", {}) == ("track 01", "")
     assert title_artist("x/a.mp3", {"title": "T", "artist": "A"}) == ("T", "A")
     assert probe(write_audio(tmp_path / "p.wav", click_track(seconds=2))).duration == pytest.approx(2.0, abs=0.01)
+
+
+def test_a_surround_mix_is_as_loud_as_the_same_music_in_mono(tmp_path):
+    """Channels are averaged on every decoding path (FFmpeg's own mono downmix sums a 5.1 mix's channels)."""
+    import av
+
+    sr = 44100
+    tone = (0.2 * np.sin(2 * np.pi * 440 * np.arange(3 * sr) / sr)).astype(np.float32)
+    paths = {}
+    for layout, channels in (("mono", 1), ("5.1", 6)):
+        path = paths[layout] = tmp_path / f"{layout}.m4a"
+        with av.open(str(path), "w") as out:
+            stream = out.add_stream("aac", rate=sr)
+            stream.layout = layout
+            for start in range(0, len(tone), 1024):
+                chunk = np.ascontiguousarray(np.repeat(tone[None, start : start + 1024], channels, axis=0))
+                frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
+                frame.sample_rate, frame.pts = sr, start
+                for packet in stream.encode(frame):
+                    out.mux(packet)
+            for packet in stream.encode(None):
+                out.mux(packet)
+    mono, surround = (load_audio(paths[k], sr=22050) for k in ("mono", "5.1"))
+    assert probe(paths["5.1"]).channels == 6
+    rms = [float(np.sqrt(np.mean(y[2205:-2205] ** 2))) for y in (mono, surround)]
+    assert rms[0] == pytest.approx(0.2 / np.sqrt(2), rel=0.1)
+    assert 0.75 * rms[0] < rms[1] < 1.1 * rms[0]  # 5/6 of it: the encoder keeps only the bass in the LFE channel
