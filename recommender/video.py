@@ -125,7 +125,7 @@ def _duration(container, origin: float, end: float) -> float:
     """Seconds from the timeline's origin to the end: the container's duration (which may include a longer
     sound), except where it was counted from timestamp 0 instead of from the origin (Matroska); ``end`` is where
     the last decoded frame ends."""
-    if container.duration is None:
+    if not container.duration:  # unknown (or zero: a stream that never said)
         return end
     total = container.duration / 1_000_000
     if origin > 0 and total > end + 0.5:
