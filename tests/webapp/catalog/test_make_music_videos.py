@@ -17,3 +17,9 @@ def test_folders_without_usable_music_or_photographs_are_refused(tmp_path):
         call_command("make_music_videos", str(tmp_path / "out"), "--photos", str(tmp_path / "photos"),
                      "--music", str(tmp_path / "music"))  # fmt: skip
     assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_a_folder_that_does_not_exist_is_named(tmp_path):
+    with pytest.raises(CommandError, match="not a folder: .*nowhere"):
+        call_command("make_music_videos", str(tmp_path / "out"), "--photos", str(tmp_path / "nowhere"),
+                     "--music", str(tmp_path))  # fmt: skip

@@ -32,6 +32,9 @@ class Command(BaseCommand):
         if bool(photos) != bool(music):
             raise CommandError("--photos and --music go together")
         if photos:
+            missing = [str(f) for f in [*photos, *music] if not f.is_dir()]
+            if missing:
+                raise CommandError(f"not a folder: {', '.join(missing)}")
             tracks = usable_music(find_files(music, MUSIC_SUFFIXES))
             stills = find_files(photos, PHOTO_SUFFIXES)
             if not tracks or not stills:
