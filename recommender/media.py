@@ -123,7 +123,7 @@ def _load_av(path: Path, sr: int, max_seconds: float | None) -> np.ndarray:
     with _open_av(path) as container:
         stream = container.streams.audio[0]
         # Channels are kept and averaged here, as the soundfile path does: FFmpeg's own mono downmix sums a 5.1
-        # mix's channels (a 5.1 file came out 3.7 times as loud as the same music in stereo).
+        # mix's channels (a 5.1 file came out 3.4 times as loud as the same music in mono).
         resampler = av.AudioResampler(format="fltp", rate=sr)
         try:
             for frame in container.decode(stream):

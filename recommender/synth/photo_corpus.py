@@ -31,15 +31,15 @@ def find_files(folders: list[Path], suffixes: set[str]) -> list[Path]:
 
 
 def usable_music(paths: list[Path], *, min_seconds: float = MIN_TRACK) -> list[Path]:
-    """The files that decode and last at least ``min_seconds``."""
-    import soundfile as sf
+    """The files that are audio and last at least ``min_seconds`` (read from their headers, not decoded)."""
+    from recommender.media import MediaError, probe
 
     keep = []
     for p in paths:
         try:
-            if sf.info(str(p)).duration >= min_seconds:
+            if probe(p).duration >= min_seconds:
                 keep.append(p)
-        except Exception:  # noqa: BLE001 — not a file soundfile reads (or not audio): not usable here
+        except MediaError:  # not audio, or not readable: not music to edit to
             continue
     return keep
 
