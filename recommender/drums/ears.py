@@ -56,6 +56,24 @@ class Ears:
         self.rff_w = rng.standard_normal((len(self.smooth), rbf_features)) / (rbf_scale * np.median(dist))
         self.rff_b = rng.uniform(0, 2 * np.pi, rbf_features)
         self.groups = np.array(groups + ["rbf"] * rbf_features)
+        self._design_ref: np.ndarray | None = None
+
+    def design(self, patterns: np.ndarray, kit_idx: np.ndarray) -> np.ndarray:
+        """Where loops lie in the space an explorer should fill, ``(n, k)`` in [0, 1]: each per-band count per
+        metrical level and each summary (loudness, brightness, sustain, density, syncopation) as its quantile
+        under the prior, and the kit one-hot. Quantiles weigh every feature alike and keep a loop that is extreme
+        on one feature from looking far from everything (standardised distances do: they lean to atypical loops)."""
+        cols = np.flatnonzero(np.isin(self.groups, ["summary", "metre"]))
+        if self._design_ref is None:
+            ref = sample_prior(1024, np.random.default_rng(54321), steps=self.banks[0].shape[1])
+            raw = self.raw(ref, np.arange(len(ref)) % len(self.banks))[:, cols]
+            self._design_ref = np.sort(raw, axis=0)
+        raw = self.raw(patterns, kit_idx)
+        ref = self._design_ref
+        q = np.stack([_mid_rank(ref[:, j], raw[:, cols[j]]) for j in range(len(cols))], axis=1)
+        if self.n_kit:
+            q = np.concatenate([q, raw[:, -self.n_kit :]], axis=1)
+        return q.astype(np.float32)
 
     @property
     def n_grid(self) -> int:
@@ -92,6 +110,13 @@ class Ears:
         per = dict(zip(names, linear * share / share.sum() / counts, strict=True))
         per["rbf"] = smooth
         return np.array([per[g] for g in self.groups])
+
+
+def _mid_rank(sorted_ref: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The prior quantile of each value, ties at their middle (counts are discrete): ``(n,)`` in [0, 1]."""
+    lo = np.searchsorted(sorted_ref, values - 1e-6, side="left")
+    hi = np.searchsorted(sorted_ref, values + 1e-6, side="right")
+    return (lo + hi) / (2.0 * len(sorted_ref))
 
 
 # One :class:`Ears` per session setting (kits as a tuple, steps, tempo, swing, RBF settings), built once (~50 ms)
