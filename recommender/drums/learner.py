@@ -6,7 +6,9 @@ The rule, each step (``LearnerConfig(model="bayes")``, the default):
    brightness, sustain (:mod:`recommender.drums.ears`) — beside the pattern grid, with answers expected to be
    slips at rate ``flip``. Its posterior is calibrated from a few labels.
 2. Credit (:mod:`recommender.drums.search`): a liked loop is searched around while it stays credible
-   (``credit``); until one is, the learner explores with plain prior draws.
+   (``credit``); until one is, the learner explores: half its steps (``design_share``) walk through the prior,
+   filling its space (of ``design_pool`` prior draws, the one farthest, in prior quantiles of what is heard, from
+   every disliked loop that is not a variation of a like, ``explore="design"``), the other half are prior draws.
 3. Pool: ``pool_size`` candidates, from the prior and mutations and crossovers of the credibly liked loops;
    each candidate carries one of the session's kits (the kit's sound is part of the taste).
 4. Choice: one weight vector is drawn from the posterior at a temperature that falls from ``temperature`` to
@@ -15,10 +17,11 @@ The rule, each step (``LearnerConfig(model="bayes")``, the default):
    under that draw, staying within ``trust_radius`` hits of a liked loop, and the best candidate is played.
 5. Candidates within ``min_distance`` hits of one of the last ``recent`` proposals are excluded.
 
-Options measured against this rule and left off by default (docs/benchmarks.md, issue 14): exploring by a
-space-filling walk through the prior (``explore="design"``), by strata of the prior (``explore="strata"``, :mod:`recommender.drums.strata`), late caution (``lcb``), the RBF kernel on other
-feature groups (``rbf_groups``), a lower credit threshold late (``final_min_credit``), credit over clusters of likes
-(``credit_scope``), drawn credit (``credit_draw``), the farthest of several prior draws (``explore_pool``).
+Options measured against this rule and left off by default (docs/benchmarks.md, issue 14): exploring with plain
+prior draws (``explore="prior"``, the rule until session 12), by strata of the prior (``explore="strata"``,
+:mod:`recommender.drums.strata`), late caution (``lcb``), the RBF kernel on other feature groups (``rbf_groups``), a
+lower credit threshold late (``final_min_credit``), credit over clusters of likes (``credit_scope``), drawn credit
+(``credit_draw``), the farthest of several prior draws from what was played (``explore_pool``).
 
 ``model="ensemble"`` is the studio's first learner (an ensemble of small networks on the log-mel, retrained at
 every rating, Thompson sampling over members; it alone imports torch); the benchmark compares the two.
@@ -74,10 +77,13 @@ class LearnerConfig:
     group_shares: dict[str, float] = field(default_factory=dict)  # prior variance per feature group (default 1)
     explore_pool: int = 1  # before a credible like: the farthest of this many prior draws from what was played (1: a
     # plain prior draw; the farthest of 3 leans to atypical loops and found typical tastes later, docs/benchmarks.md)
-    explore: str = "prior"  # before a credible like: "prior" draws; "design": of ``design_pool`` prior draws, the
-    # farthest from every rated loop in prior quantiles of what is heard; or "strata": a prior loop from the stratum
-    # (equal prior mass, :mod:`recommender.drums.strata`) that ``strata_rule`` ranks first
+    explore: str = "design"  # before a credible like: "design": of ``design_pool`` prior draws, the one farthest
+    # from every rated loop in prior quantiles of what is heard; "prior": a plain prior draw; or "strata": a prior
+    # loop from the stratum (equal prior mass, :mod:`recommender.drums.strata`) that ``strata_rule`` ranks first
     design_pool: int = 64
+    design_share: float = 0.5  # share of exploring steps that walk; the others are plain prior draws
+    sure_credit: float = 0.0  # above ``min_credit``: a like with less credit is searched around only sometimes
+    # (:func:`_explore_instead`); 0: always
     strata_depth: int = 5  # 2^depth strata
     strata_rule: str = "least"  # "least": fewest rated loops; "beta": highest like-rate drawn from its posterior
     strata_pool: int = 256  # fresh prior draws among which a loop of the chosen stratum is found
@@ -200,6 +206,15 @@ def _schedule(cfg: LearnerConfig, n_rated: int) -> tuple[float, float]:
     return temperature, cfg.exploit_share + (cfg.final_exploit_share - cfg.exploit_share) * progress
 
 
+def _explore_instead(cfg: LearnerConfig, credit: np.ndarray, min_credit: float, n_rated: int, rng) -> bool:
+    """While the best like is barely credible (likely a slip), explore anyway now and then: with probability
+    falling from 1 at ``min_credit`` to 0 at ``sure_credit``, before ``horizon`` ratings."""
+    if cfg.sure_credit <= min_credit or n_rated >= cfg.horizon or not len(credit):
+        return False
+    p = (cfg.sure_credit - float(credit.max())) / (cfg.sure_credit - min_credit)
+    return bool(rng.random() < p)
+
+
 def _min_credit(cfg: LearnerConfig, n_rated: int) -> float:
     """The credit a liked loop needs to be searched around after ``n_rated`` ratings."""
     late = cfg.final_min_credit is not None and n_rated >= cfg.horizon
@@ -216,14 +231,14 @@ def _propose_bayes(rated, labels, rated_kits, recent, rng, kits, tempo, swing, n
     liked = labels > 0.5
     credit = search.credit(critic, x_rated, rated, labels, cfg, rng)
     min_credit = _min_credit(cfg, len(rated))
-    if not (credit >= min_credit).any():
+    if not (credit >= min_credit).any() or _explore_instead(cfg, credit, min_credit, len(rated), rng):
         # Nothing (credibly) liked yet: dislikes say where the taste is not, not where it is. Play the prior loop
         # that sounds least like anything played so far (the farthest of a few prior draws), or one of the
         # stratum of the prior that the fewest rated loops fell in.
         if cfg.explore == "strata":
             return _explore_strata(critic, ears, x_rated, labels, recent, rng, len(kits), n_steps, cfg, t0)
-        if cfg.explore == "design":
-            return _explore_design(critic, ears, rated, rated_kits, recent, rng, len(kits), n_steps, cfg, t0)
+        if cfg.explore == "design" and rng.random() < cfg.design_share:
+            return _explore_design(critic, ears, rated, labels, rated_kits, recent, rng, len(kits), n_steps, cfg, t0)
         pool = sample_prior(cfg.explore_pool, rng, steps=n_steps)
         pool_kits = rng.integers(len(kits), size=len(pool))
         x_pool = ears(pool, pool_kits)
@@ -269,18 +284,36 @@ def _cautious(critic: BayesLogistic, x_pool: np.ndarray, scores: np.ndarray, wei
     return int(cand[np.argmax(scores[cand] - weight * critic.predict(x_pool[cand])[1])])
 
 
-def _explore_design(critic, ears, rated, rated_kits, recent, rng, n_kits, n_steps, cfg, t0) -> Proposal:
+def _covered(rated: np.ndarray, labels: np.ndarray, cfg: LearnerConfig) -> np.ndarray:
+    """The rated loops a space-filling walk should move away from, ``(n,)`` bool: the disliked ones, except those
+    within ``neighbourhood`` hits of a like. A like whose variations were disliked lost its credit, but the taste
+    may still live there (a strict one breaks under most edits): the walk must not shun that place, as prior
+    draws do not."""
+    disliked = labels <= 0.5
+    if not (~disliked).any():
+        return disliked
+    near_like = (hamming(rated, rated[~disliked]) <= cfg.neighbourhood).any(axis=1)
+    return disliked & ~near_like
+
+
+def _explore_design(critic, ears, rated, labels, rated_kits, recent, rng, n_kits, n_steps, cfg, t0) -> Proposal:
     """Of ``design_pool`` fresh prior draws, the one farthest from every rated loop in what is heard, each
     feature as its prior quantile (:meth:`Ears.design`): a space-filling walk through the prior. Measured offline
     on 50 audio tastes (docs/benchmarks.md, issue 14), 30 such draws miss a rare taste (base rate 2–6.5 %) 17 % of
     the time, 30 plain prior draws 31 %; a like of a typical taste comes no later."""
     pool = sample_prior(cfg.design_pool, rng, steps=n_steps)
     pool_kits = rng.integers(n_kits, size=len(pool))
-    q_pool, q_rated = ears.design(pool, pool_kits), ears.design(rated, rated_kits)
-    dist = np.sqrt(((q_pool[:, None, :] - q_rated[None, :, :]) ** 2).sum(-1)).min(axis=1)
+    covered = _covered(rated, labels, cfg)
+    if covered.any():
+        q_pool, q_rated = ears.design(pool, pool_kits), ears.design(rated[covered], rated_kits[covered])
+        dist = np.sqrt(((q_pool[:, None, :] - q_rated[None, :, :]) ** 2).sum(-1)).min(axis=1)
+    else:
+        dist = np.zeros(len(pool))
     if len(recent):
         dist[hamming(pool, recent[-cfg.recent :]).min(axis=1) < cfg.min_distance] = -1.0
-    return _proposal(critic, pool, pool_kits, ears(pool, pool_kits), int(np.argmax(dist)), "prior", rng, t0)
+    i = int(np.argmax(dist))
+    return _proposal(critic, pool[i : i + 1], pool_kits[i : i + 1], ears(pool[i : i + 1], pool_kits[i : i + 1]), 0,
+                     "prior", rng, t0)  # fmt: skip
 
 
 def _explore_strata(critic, ears, x_rated, labels, recent, rng, n_kits, n_steps, cfg, t0) -> Proposal:

@@ -5,7 +5,7 @@ import numpy as np
 from recommender.drums.ears import ears_for
 from recommender.drums.kit import synth_kit
 from recommender.drums.learner import LearnerConfig, propose
-from recommender.drums.patterns import sample_prior
+from recommender.drums.patterns import hamming, sample_prior
 
 
 def _ears():
@@ -68,3 +68,21 @@ def test_a_walk_by_design_reaches_a_rare_corner_of_the_prior_sooner_than_prior_d
         missed_design += not in_corner(played).any()
     missed_prior = (1 - base) ** steps * walks  # expected misses of i.i.d. prior draws
     assert missed_design < 0.6 * missed_prior, (missed_design, missed_prior, base)
+
+
+def test_the_walk_does_not_shun_a_like_whose_variations_were_disliked():
+    """A strict taste breaks under most edits: a like whose two variations were disliked loses its credit, but the
+    walk must still be free to come back there, as prior draws would. Only disliked loops away from every like
+    push it away."""
+    from recommender.drums.learner import _covered
+    from recommender.drums.search import edit
+
+    rng = np.random.default_rng(6)
+    like = sample_prior(1, rng)
+    variations = edit(np.repeat(like, 2, axis=0), rng, 2)
+    elsewhere = sample_prior(6, rng)
+    rated = np.concatenate([like, variations, elsewhere])
+    labels = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0], dtype=np.float32)
+    covered = _covered(rated, labels, LearnerConfig())
+    far = hamming(elsewhere, like)[:, 0] > LearnerConfig().neighbourhood
+    assert not covered[:3].any() and (covered[3:] == far).all() and far.sum() >= 4
