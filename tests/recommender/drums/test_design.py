@@ -34,7 +34,7 @@ def test_exploring_by_design_plays_a_prior_loop_far_from_everything_rated():
     q_rated = ears.design(rated, np.zeros(12, int))
     fresh = sample_prior(400, np.random.default_rng(3))
     typical = _min_dist(ears.design(fresh, np.zeros(400, int)), q_rated)
-    cfg = LearnerConfig(explore="design")
+    cfg = LearnerConfig(explore="design", design_share=1.0)
     for s in range(4):
         prop = propose(rated, labels, rated, rng=np.random.default_rng(s), kit=synth_kit(16000), config=cfg)
         far = _min_dist(ears.design(prop.pattern[None], np.zeros(1, int)), q_rated)[0]
@@ -44,7 +44,7 @@ def test_exploring_by_design_plays_a_prior_loop_far_from_everything_rated():
 def test_a_walk_by_design_reaches_a_rare_corner_of_the_prior_sooner_than_prior_draws():
     """25 exploring ratings with no like: how often a region of ~4 % prior mass is never visited."""
     ears = _ears()
-    cfg = LearnerConfig(explore="design")
+    cfg = LearnerConfig(explore="design", design_share=1.0)
     groups = ears.groups[ears.groups != "rbf"]
     metre = np.flatnonzero(groups == "metre")
     ref = ears.raw(sample_prior(4000, np.random.default_rng(4)), np.zeros(4000, int))[:, metre]
