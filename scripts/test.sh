@@ -19,7 +19,9 @@ SEGUE_TEST_SEEDS=1,2,3,4 $BIN/pytest -m learned "$@"
 
 if command -v redis-server >/dev/null 2>&1; then
   echo "== worker tests against a real Redis broker =="
-  SEGUE_TEST_BROKER=redis $BIN/pytest -m worker tests/workers "$@"
+  # A free port of its own: two test runs on one machine must never share (and flush, and stop) one redis-server.
+  port=$($BIN/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  SEGUE_TEST_BROKER=redis SEGUE_TEST_REDIS_PORT=$port $BIN/pytest -m worker tests/workers "$@"
 elif [ "${SEGUE_STRICT_TESTS:-0}" = "1" ]; then
   echo "redis-server is not installed; the Redis worker tests cannot run" >&2
   exit 1

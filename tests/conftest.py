@@ -99,20 +99,22 @@ def broker_url() -> Iterator[str]:
     if url.startswith("redis://"):
         need(shutil.which("redis-server") is not None, "redis-server is not installed")
         port = int(url.rsplit(":", 1)[1].split("/")[0])
-        proc = None
-        if not _port_open(port):
-            proc = subprocess.Popen(
-                ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                stdout=subprocess.DEVNULL,
-            )
-            wait_until(lambda: _port_open(port), 10, what="redis-server")
+        # Our own server, never one found on the port: another run's redis would be flushed under it, and stopped
+        # under us when that run ends (two concurrent runs on port 6398 failed this way).
+        if _port_open(port):
+            pytest.fail(f"port {port} is already in use; set SEGUE_TEST_REDIS_PORT to a free port")
+        proc = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_until(lambda: proc.poll() is not None or _port_open(port), 10, what="redis-server")
+        assert proc.poll() is None, f"redis-server exited with {proc.returncode}"
         import redis
 
         redis.Redis.from_url(url).flushdb()
         yield url
-        if proc:
-            proc.terminate()
-            proc.wait(10)
+        proc.terminate()
+        proc.wait(10)
     else:
         Path(url.split("sqlite:///", 1)[1]).unlink(missing_ok=True)
         yield url
