@@ -56,20 +56,31 @@ class Ears:
         self.rff_w = rng.standard_normal((len(self.smooth), rbf_features)) / (rbf_scale * np.median(dist))
         self.rff_b = rng.uniform(0, 2 * np.pi, rbf_features)
         self.groups = np.array(groups + ["rbf"] * rbf_features)
-        self._design_ref: np.ndarray | None = None
+        self._design_ref: tuple[np.ndarray, np.ndarray] | None = None  # sorted prior columns, prior loops
 
     def design(self, patterns: np.ndarray, kit_idx: np.ndarray) -> np.ndarray:
         """Where loops lie in the space an explorer should fill, ``(n, k)`` in [0, 1]: each per-band count per
         metrical level and each summary (loudness, brightness, sustain, density, syncopation) as its quantile
         under the prior, and the kit one-hot. Quantiles weigh every feature alike and keep a loop that is extreme
         on one feature from looking far from everything (standardised distances do: they lean to atypical loops)."""
-        cols = np.flatnonzero(np.isin(self.groups, ["summary", "metre"]))
+        return self._design_of(self.raw(patterns, kit_idx), self._design_reference()[0])
+
+    def design_reference(self) -> np.ndarray:
+        """A fixed sample of 1024 prior loops in the design space, ``(1024, k)``: the prior's mass, for an
+        explorer that weighs where loops are by how many there are."""
+        return self._design_reference()[1]
+
+    def _design_reference(self) -> tuple[np.ndarray, np.ndarray]:
         if self._design_ref is None:
+            cols = np.flatnonzero(np.isin(self.groups, ["summary", "metre"]))
             ref = sample_prior(1024, np.random.default_rng(54321), steps=self.banks[0].shape[1])
-            raw = self.raw(ref, np.arange(len(ref)) % len(self.banks))[:, cols]
-            self._design_ref = np.sort(raw, axis=0)
-        raw = self.raw(patterns, kit_idx)
-        ref = self._design_ref
+            raw = self.raw(ref, np.arange(len(ref)) % len(self.banks))
+            sorted_cols = np.sort(raw[:, cols], axis=0)
+            self._design_ref = (sorted_cols, self._design_of(raw, sorted_cols))
+        return self._design_ref
+
+    def _design_of(self, raw: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        cols = np.flatnonzero(np.isin(self.groups, ["summary", "metre"]))
         q = np.stack([_mid_rank(ref[:, j], raw[:, cols[j]]) for j in range(len(cols))], axis=1)
         if self.n_kit:
             q = np.concatenate([q, raw[:, -self.n_kit :]], axis=1)

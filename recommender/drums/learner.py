@@ -6,9 +6,10 @@ The rule, each step (``LearnerConfig(model="bayes")``, the default):
    brightness, sustain (:mod:`recommender.drums.ears`) — beside the pattern grid, with answers expected to be
    slips at rate ``flip``. Its posterior is calibrated from a few labels.
 2. Credit (:mod:`recommender.drums.search`): a liked loop is searched around while it stays credible
-   (``credit``); until one is, the learner explores: half its steps (``design_share``) walk through the prior,
-   filling its space (of ``design_pool`` prior draws, the one farthest, in prior quantiles of what is heard, from
-   every disliked loop that is not a variation of a like, ``explore="design"``), the other half are prior draws.
+   (``credit``); until one is, the learner explores by kernel herding through the prior (``explore="design"``,
+   ``design_rule="herd"``): of ``design_pool`` prior draws, the one where the prior's mass is high and the
+   disliked loops that are not variations of a like are far, in prior quantiles of what is heard. It covers the
+   prior in proportion to its mass, its crowded middle and its rare corners, with fewer gaps than prior draws.
 3. Pool: ``pool_size`` candidates, from the prior and mutations and crossovers of the credibly liked loops;
    each candidate carries one of the session's kits (the kit's sound is part of the taste).
 4. Choice: one weight vector is drawn from the posterior at a temperature that falls from ``temperature`` to
@@ -18,7 +19,8 @@ The rule, each step (``LearnerConfig(model="bayes")``, the default):
 5. Candidates within ``min_distance`` hits of one of the last ``recent`` proposals are excluded.
 
 Options measured against this rule and left off by default (docs/benchmarks.md, issue 14): exploring with plain
-prior draws (``explore="prior"``, the rule until session 12), by strata of the prior (``explore="strata"``,
+prior draws (``explore="prior"``, the rule until session 12), half by the farthest of 64 draws and half by prior
+draws (``design_rule="farthest", design_share=0.5``, session 12), by strata of the prior (``explore="strata"``,
 :mod:`recommender.drums.strata`), late caution (``lcb``), the RBF kernel on other feature groups (``rbf_groups``), a
 lower credit threshold late (``final_min_credit``), credit over clusters of likes (``credit_scope``), drawn credit
 (``credit_draw``), the farthest of several prior draws from what was played (``explore_pool``).
@@ -82,7 +84,12 @@ class LearnerConfig:
     # the others are prior draws; "prior": prior draws only; or "strata": a prior loop from the stratum (equal prior
     # mass, :mod:`recommender.drums.strata`) that ``strata_rule`` ranks first
     design_pool: int = 64
-    design_share: float = 0.5  # share of exploring steps that walk; the others are plain prior draws
+    design_share: float = 1.0  # share of exploring steps that walk; the others are plain prior draws
+    design_rule: str = "herd"  # "farthest": the draw farthest from the disliked loops; "herd": kernel herding,
+    # the draw where the prior's mass (a Gaussian kernel density) minus ``design_repulsion`` × the kernel's mean
+    # over the disliked loops is highest: it fills the space in proportion to the prior (its crowded middle too)
+    design_scale: float = 0.4  # the herding kernel's width, relative to the median distance between prior loops
+    design_repulsion: float = 3.0
     strata_depth: int = 5  # 2^depth strata
     strata_rule: str = "least"  # "least": fewest rated loops; "beta": highest like-rate drawn from its posterior
     strata_pool: int = 256  # fresh prior draws among which a loop of the chosen stratum is found
@@ -287,16 +294,20 @@ def _covered(rated: np.ndarray, labels: np.ndarray, cfg: LearnerConfig) -> np.nd
 
 
 def _explore_design(critic, ears, rated, labels, rated_kits, recent, rng, n_kits, n_steps, cfg, t0) -> Proposal:
-    """Of ``design_pool`` fresh prior draws, the one farthest from the loops :func:`_covered` names, in what is
-    heard, each feature as its prior quantile (:meth:`Ears.design`): a space-filling walk through the prior.
-    Measured offline on 50 audio tastes (docs/benchmarks.md, issue 14), 30 such steps miss a rare taste (base rate
-    2–6.5 %) 17 % of the time, 30 prior draws 31 %; but they visit the prior's crowded middle less (house_groove
-    missed 10 % of the time instead of 2 %), hence ``design_share``."""
+    """Of ``design_pool`` fresh prior draws, the one that best fills the space of what is heard (each feature as
+    its prior quantile, :meth:`Ears.design`) away from the loops :func:`_covered` names: by kernel herding
+    (``design_rule="herd"``, :func:`_herding_gain`) or the farthest draw (``"farthest"``). Measured offline on 50
+    audio tastes (docs/benchmarks.md, issue 14), 30 exploring steps miss a rare taste (base rate 2–6.5 %) 14 % of
+    the time by herding, 16 % by the farthest draw, 30 % by prior draws; the farthest draw shuns the prior's crowded
+    middle (house_groove missed 9 % of the time, by herding 1 %, by prior draws 3 %)."""
     pool = sample_prior(cfg.design_pool, rng, steps=n_steps)
     pool_kits = rng.integers(n_kits, size=len(pool))
     covered = _covered(rated, labels, cfg)
-    if covered.any():
-        q_pool, q_rated = ears.design(pool, pool_kits), ears.design(rated[covered], rated_kits[covered])
+    q_pool = ears.design(pool, pool_kits)
+    q_rated = ears.design(rated[covered], rated_kits[covered]) if covered.any() else q_pool[:0]
+    if cfg.design_rule == "herd":
+        dist = _herding_gain(q_pool, q_rated, ears.design_reference(), cfg)
+    elif covered.any():
         dist = np.sqrt(((q_pool[:, None, :] - q_rated[None, :, :]) ** 2).sum(-1)).min(axis=1)
     else:
         dist = np.zeros(len(pool))
@@ -305,6 +316,27 @@ def _explore_design(critic, ears, rated, labels, rated_kits, recent, rng, n_kits
     i = int(np.argmax(dist))
     return _proposal(critic, pool[i : i + 1], pool_kits[i : i + 1], ears(pool[i : i + 1], pool_kits[i : i + 1]), 0,
                      "prior", rng, t0)  # fmt: skip
+
+
+def _herding_gain(q_pool: np.ndarray, q_done: np.ndarray, q_ref: np.ndarray, cfg: LearnerConfig) -> np.ndarray:
+    """Kernel herding's score per candidate, ``(n,)``: the prior's density there (a Gaussian kernel's mean over
+    the reference loops ``q_ref``) minus ``design_repulsion`` times the kernel's mean over the explored loops
+    ``q_done`` (Chen, Welling & Smola 2010, with the mean over ``len(q_done) + 1``). Herded samples cover the prior
+    in proportion to its mass with fewer gaps than independent draws; extra repulsion spreads them further."""
+    scale2 = 2.0 * (cfg.design_scale * _median_distance(q_ref)) ** 2
+
+    def kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.exp(-((a[:, None, :] - b[None, :, :]) ** 2).sum(-1) / scale2)
+
+    density = kernel(q_pool, q_ref).mean(axis=1)
+    if not len(q_done):
+        return density
+    return density - cfg.design_repulsion * kernel(q_pool, q_done).sum(axis=1) / (len(q_done) + 1)
+
+
+def _median_distance(q: np.ndarray) -> float:
+    half = len(q) // 2
+    return float(np.median(np.sqrt(((q[:half:4, None, :] - q[None, half:, :]) ** 2).sum(-1))))
 
 
 def _explore_strata(critic, ears, x_rated, labels, recent, rng, n_kits, n_steps, cfg, t0) -> Proposal:
