@@ -86,3 +86,33 @@ def test_the_walk_does_not_shun_a_like_whose_variations_were_disliked():
     covered = _covered(rated, labels, LearnerConfig())
     far = hamming(elsewhere, like)[:, 0] > LearnerConfig().neighbourhood
     assert not covered[:3].any() and (covered[3:] == far).all() and far.sum() >= 4
+
+
+def test_herding_plays_typical_loops_first_and_rare_corners_once_they_are_disliked():
+    """Kernel herding weighs where the prior's mass is against what was disliked: with one to three dislikes it
+    plays loops from the prior's crowded middle (where a common taste such as a house groove lives); after twenty it
+    has moved out to the rare corners. The farthest draw plays atypical loops from the start."""
+    from recommender.drums.learner import _herding_gain
+
+    ears, cfg = _ears(), LearnerConfig()
+    ref = ears.design_reference()
+
+    def density(loops):  # the prior's kernel density there (herding's score with nothing to move away from)
+        return _herding_gain(ears.design(loops, np.zeros(len(loops), int)), ref[:0], ref, cfg)
+
+    prior_density = density(sample_prior(400, np.random.default_rng(3)))
+
+    def typicality(rule: str, n_rated: int) -> float:
+        """The median, over 6 seeds, of the played loop's density as a quantile among prior draws."""
+        quantiles = []
+        for s in range(6):
+            rated = sample_prior(n_rated, np.random.default_rng(50 + s))
+            prop = propose(
+                rated, np.zeros(n_rated, np.float32), rated, rng=np.random.default_rng(s), kit=synth_kit(16000),
+                config=LearnerConfig(design_rule=rule, design_share=1.0),
+            )  # fmt: skip
+            quantiles.append((prior_density < density(prop.pattern[None])[0]).mean())
+        return float(np.median(quantiles))
+
+    early, late = typicality("herd", 2), typicality("herd", 20)
+    assert early > 0.6 and late < 0.4 and typicality("farthest", 2) < 0.3, (early, late)
