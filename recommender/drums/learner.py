@@ -8,8 +8,9 @@ The rule, each step (``LearnerConfig(model="bayes")``, the default):
 2. Credit (:mod:`recommender.drums.search`): a liked loop is searched around while it stays credible
    (``credit``); until one is, the learner explores by kernel herding through the prior (``explore="design"``,
    ``design_rule="herd"``): of ``design_pool`` prior draws, the one where the prior's mass is high and the
-   disliked loops that are not variations of a like are far, in prior quantiles of what is heard. It covers the
-   prior in proportion to its mass, its crowded middle and its rare corners, with fewer gaps than prior draws.
+   disliked loops that are not variations of a like are far, in prior quantiles of what is heard. It plays the
+   prior's typical loops first and moves out to its rare corners as dislikes accumulate, leaving fewer gaps
+   than prior draws.
 3. Pool: ``pool_size`` candidates, from the prior and mutations and crossovers of the credibly liked loops;
    each candidate carries one of the session's kits (the kit's sound is part of the taste).
 4. Choice: one weight vector is drawn from the posterior at a temperature that falls from ``temperature`` to
@@ -87,7 +88,7 @@ class LearnerConfig:
     design_share: float = 1.0  # share of exploring steps that walk; the others are plain prior draws
     design_rule: str = "herd"  # "farthest": the draw farthest from the disliked loops; "herd": kernel herding,
     # the draw where the prior's mass (a Gaussian kernel density) minus ``design_repulsion`` × the kernel's mean
-    # over the disliked loops is highest: it fills the space in proportion to the prior (its crowded middle too)
+    # over the disliked loops is highest: typical loops first (a common taste lives there), then the rare corners
     design_scale: float = 0.4  # the herding kernel's width, relative to the median distance between prior loops
     design_repulsion: float = 3.0
     strata_depth: int = 5  # 2^depth strata
@@ -321,8 +322,9 @@ def _explore_design(critic, ears, rated, labels, rated_kits, recent, rng, n_kits
 def _herding_gain(q_pool: np.ndarray, q_done: np.ndarray, q_ref: np.ndarray, cfg: LearnerConfig) -> np.ndarray:
     """Kernel herding's score per candidate, ``(n,)``: the prior's density there (a Gaussian kernel's mean over
     the reference loops ``q_ref``) minus ``design_repulsion`` times the kernel's mean over the explored loops
-    ``q_done`` (Chen, Welling & Smola 2010, with the mean over ``len(q_done) + 1``). Herded samples cover the prior
-    in proportion to its mass with fewer gaps than independent draws; extra repulsion spreads them further."""
+    ``q_done`` (Chen, Welling & Smola 2010, with the mean over ``len(q_done) + 1``). With repulsion 1, herded
+    samples follow the prior's mass with fewer gaps than independent draws; 3 (the default) moves them out to the
+    rare corners sooner once the typical loops were disliked (offline, rare tastes missed 14 % against 26 %)."""
     scale2 = 2.0 * (cfg.design_scale * _median_distance(q_ref)) ** 2
 
     def kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
