@@ -10,7 +10,7 @@ Shapes: patterns ``(n, I, S)``, kit indices ``(n,)`` → features ``(n, d)`` flo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -69,6 +69,13 @@ class Ears:
         """A fixed sample of 1024 prior loops in the design space, ``(1024, k)``: the prior's mass, for an
         explorer that weighs where loops are by how many there are."""
         return self._design_reference()[1]
+
+    @cached_property
+    def design_spread(self) -> float:
+        """The median distance between two prior loops in the design space: the unit of an explorer's kernel."""
+        q = self.design_reference()
+        half = len(q) // 2
+        return float(np.median(np.sqrt(((q[:half:4, None, :] - q[None, half:, :]) ** 2).sum(-1))))
 
     def _design_reference(self) -> tuple[np.ndarray, np.ndarray]:
         if self._design_ref is None:

@@ -98,7 +98,7 @@ def test_herding_plays_typical_loops_first_and_rare_corners_once_they_are_dislik
     ref = ears.design_reference()
 
     def density(loops):  # the prior's kernel density there (herding's score with nothing to move away from)
-        return _herding_gain(ears.design(loops, np.zeros(len(loops), int)), ref[:0], ref, cfg)
+        return _herding_gain(ears.design(loops, np.zeros(len(loops), int)), ref[:0], ref, cfg, ears.design_spread)
 
     prior_density = density(sample_prior(400, np.random.default_rng(3)))
 
