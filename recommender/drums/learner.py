@@ -81,8 +81,8 @@ class LearnerConfig:
     explore_pool: int = 1  # before a credible like: the farthest of this many prior draws from what was played (1: a
     # plain prior draw; the farthest of 3 leans to atypical loops and found typical tastes later, docs/benchmarks.md)
     explore: str = "design"  # before a credible like: "design": ``design_share`` of the steps walk (of
-    # ``design_pool`` prior draws, the one farthest from the disliked loops, in prior quantiles of what is heard),
-    # the others are prior draws; "prior": prior draws only; or "strata": a prior loop from the stratum (equal prior
+    # ``design_pool`` prior draws, the one ``design_rule`` ranks first, in prior quantiles of what is heard), the
+    # others are prior draws; "prior": prior draws only; or "strata": a prior loop from the stratum (equal prior
     # mass, :mod:`recommender.drums.strata`) that ``strata_rule`` ranks first
     design_pool: int = 64
     design_share: float = 1.0  # share of exploring steps that walk; the others are plain prior draws
