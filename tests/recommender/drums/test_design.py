@@ -89,8 +89,8 @@ def test_the_walk_does_not_shun_a_like_whose_variations_were_disliked():
 
 
 def test_herding_plays_typical_loops_first_and_rare_corners_once_they_are_disliked():
-    """Kernel herding weighs where the prior's mass is against what was disliked: with one to three dislikes it
-    plays loops from the prior's crowded middle (where a common taste such as a house groove lives); after twenty it
+    """Kernel herding weighs where the prior's mass is against what was disliked: with two dislikes it plays
+    loops from the prior's crowded middle (where a common taste such as a house groove lives); after twenty it
     has moved out to the rare corners. The farthest draw plays atypical loops from the start."""
     from recommender.drums.learner import _herding_gain
 
