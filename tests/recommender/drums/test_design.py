@@ -103,9 +103,11 @@ def test_herding_plays_typical_loops_first_and_rare_corners_once_they_are_dislik
     prior_density = density(sample_prior(400, np.random.default_rng(3)))
 
     def typicality(rule: str, n_rated: int) -> float:
-        """The median, over 6 seeds, of the played loop's density as a quantile among prior draws."""
+        """The median, over 12 seeds, of the played loop's density as a quantile among prior draws (0.5: as
+        typical as a prior draw). Measured with four seed offsets: herding after 2 dislikes 0.64-0.78, after 20
+        0.04-0.11; the farthest draw after 2 dislikes 0.04-0.15."""
         quantiles = []
-        for s in range(6):
+        for s in range(12):
             rated = sample_prior(n_rated, np.random.default_rng(50 + s))
             prop = propose(
                 rated, np.zeros(n_rated, np.float32), rated, rng=np.random.default_rng(s), kit=synth_kit(16000),
@@ -115,4 +117,4 @@ def test_herding_plays_typical_loops_first_and_rare_corners_once_they_are_dislik
         return float(np.median(quantiles))
 
     early, late = typicality("herd", 2), typicality("herd", 20)
-    assert early > 0.6 and late < 0.4 and typicality("farthest", 2) < 0.3, (early, late)
+    assert early > 0.5 and late < 0.3 and typicality("farthest", 2) < 0.3, (early, late)
