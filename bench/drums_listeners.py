@@ -143,18 +143,16 @@ def main() -> None:
         if learner != "ensemble" or family == "grid"
         for seed in range(args.first_seed, args.first_seed + args.seeds)
     ]
-    results: dict[tuple[str, str], list[list[bool]]] = {}
     by_seed: dict[str, dict[str, dict[int, list[bool]]]] = {}
     latency: dict[str, list[float]] = {learner: [] for learner in learners}
     with Pool(args.workers) as pool:
         for (learner, _, taste, seed, *_), (truth, lat) in pool.imap_unordered(_run, jobs):
             name = getattr(taste, "name", None) or getattr(taste, "__name__", "")
-            results.setdefault((learner, name), []).append(truth)
             by_seed.setdefault(learner, {}).setdefault(name, {})[seed] = truth
             latency[learner] += lat
     if args.save:
         args.save.write_text(json.dumps({"variants": variants, "sessions": by_seed}))
-    report(tastes, learners, results, by_seed, latency, args, time.perf_counter() - t_start)
+    report(tastes, learners, by_seed, latency, args, time.perf_counter() - t_start)
 
 
 def _paired(by_seed: dict, a: str, b: str, names: list[str]) -> np.ndarray:
@@ -177,8 +175,9 @@ def _variant(spec: str) -> tuple[str, dict]:
     return name, overrides
 
 
-def report(tastes, learners, results, by_seed, latency, args, seconds: float) -> None:
+def report(tastes, learners, by_seed, latency, args, seconds: float) -> None:
     n = args.ratings
+    results = {(lr, name): list(runs.values()) for lr, per in by_seed.items() for name, runs in per.items()}
     print(
         f"{args.seeds} seeds, {n} ratings, {args.noise:.0%} answer noise, {len(tastes)} tastes; liked share "
         f"(noise-free) in ratings 1-10 and {n - 9}-{n}, mean over seeds; base = random proposals from the prior"
