@@ -28,6 +28,7 @@ def test_studio_play_like_with_keyboard_and_history_updates(signed_in, live_serv
     assert page.locator("#chart-next").count() == 1 and page.locator("#chart polyline").count() == 2
 
     second = page.get_attribute("#loop-info", "data-loop-id")
+    page.wait_for_function("document.body.dataset.busy === undefined")  # the next loop's audio is ready
     page.keyboard.press("d")
     page.wait_for_function(f"document.getElementById('loop-info').dataset.loopId !== '{second}'")
     assert page.locator("#history li").count() == 2

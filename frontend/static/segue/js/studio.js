@@ -111,6 +111,7 @@ async function show(loop) {
 async function rate(rating) {
   if (!state.loop || state.busy) return;
   state.busy = true;
+  document.body.dataset.busy = "1"; // a rating's key press is ignored until the next loop is ready
   try {
     const res = await api(`/api/drum-sessions/${sessionId}/ratings/`, {
       method: "POST", body: { loop: state.loop.id, rating } });
@@ -122,6 +123,7 @@ async function rate(rating) {
     $("loop-info").textContent = `error: ${err.message}`;
   } finally {
     state.busy = false;
+    delete document.body.dataset.busy;
   }
 }
 
