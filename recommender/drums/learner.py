@@ -81,7 +81,7 @@ class LearnerConfig:
     credit_prior: tuple[float, float] = (1.0, 3.0)  # likes and dislikes of prior weight in a neighbourhood
     confirm: str = "heard"  # right after a fresh like (no other rating within ``neighbourhood`` hits), play its
     # one-hit edit that changes what is heard least (:func:`recommender.drums.search.confirm_probe`); "off": don't
-    confirm_weight: float = 3.0  # a rating within one hit of a liked loop counts this many times in its credit
+    confirm_weight: float = 3.0  # a disliked loop within one hit of a liked one counts this many times in its credit
     group_shares: dict[str, float] = field(default_factory=dict)  # prior variance per feature group (default 1)
     explore_pool: int = 1  # before a credible like: the farthest of this many prior draws from what was played (1: a
     # plain prior draw; the farthest of 3 leans to atypical loops and found typical tastes later, docs/benchmarks.md)
