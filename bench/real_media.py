@@ -227,14 +227,46 @@ def bench_setup(description: str, sets: str):
 
 
 def report_set(label: str, entries: list[ev.Entry], videos: list[Path], model, args) -> None:
-    """Every mode on one query set, with the random floor, printed as a table."""
+    """Every mode on one query set, with the random floor, printed as a table, and the default alignment's
+    recall by what the pictures carry of the music."""
     queries = load_queries(videos, entries, model, args.cache)
     t0 = time.perf_counter()
-    results = ev.evaluate_modes(entries, queries, variants=variants(), seed=args.seed)
+    ranks: dict[str, list[float]] = {}
+    results = ev.evaluate_modes(entries, queries, variants=variants(), seed=args.seed, ranks_out=ranks)
     if args.pool:
         results.update(pooled(entries, queries, args.pool))
     print(f"\nset {label}: {len(queries)} videos, {len(entries)} tracks ({time.perf_counter() - t0:.1f} s)")
     print(ev.format_table(results))
+    print(by_carrier(videos, ranks["alignment (default)"]))
+
+
+CARRIERS = (
+    "light or flashes follow the sound",  # brightness follows the level, or flashes land on onsets
+    "accents on the beat grid only",  # flashes on beats or downbeats, zoom punches or pulses, the light otherwise still
+    "cuts only",  # no flash, no punch, the light does not follow: the cuts and the camera are all there is
+)
+
+
+def carrier(habits: dict) -> str:
+    """What a query's picture carries of its music, beyond its cuts (the habits it was edited with)."""
+    if habits.get("follow", 0.0) > 0 or habits.get("flash") == "onset":
+        return CARRIERS[0]
+    if habits.get("flash") in ("beat", "downbeat") or habits.get("punch") or habits.get("pulse"):
+        return CARRIERS[1]
+    return CARRIERS[2]
+
+
+def by_carrier(videos: list[Path], ranks: list[float]) -> str:
+    """R@1 and R@10 of the default alignment per :func:`carrier` class, as text."""
+    groups: dict[str, list[float]] = {c: [] for c in CARRIERS}
+    for v, r in zip(videos, ranks, strict=True):
+        groups[carrier(json.loads(v.with_suffix(".json").read_text())["habits"])].append(r)
+    lines = ["alignment (default) by what the picture carries:"]
+    for name, r in groups.items():
+        if r:
+            a = np.asarray(r)
+            lines.append(f"  {name:<36} {len(a):3d} videos  R@1 {(a <= 1).mean():.3f}  R@10 {(a <= 10).mean():.3f}")
+    return "\n".join(lines)
 
 
 def main() -> None:

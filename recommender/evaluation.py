@@ -133,10 +133,11 @@ def summary(ranks: Sequence[int], errors: Sequence[float] | None = None) -> dict
 
 def evaluate_modes(
     entries: list[Entry], queries: list[Query], *, variants: dict[str, tuple[str, float | Weights]] | None = None,
-    seed: int = 0,
+    seed: int = 0, ranks_out: dict[str, list[float]] | None = None,
 ) -> dict[str, dict[str, float]]:  # fmt: skip
     """Global and alignment ranking side by side; ``variants`` maps a name to (method, structure weight or
-    the weights themselves)."""
+    the weights themselves). ``ranks_out``, when given, receives each variant's rank per query (in order), so a
+    caller can break recall down by what the videos carry."""
     variants = variants or {"alignment": ("rigid", 0.5)}
     tracks = np.stack([e.vector for e in entries])
     seqs = [e.sequence for e in entries]
@@ -159,6 +160,8 @@ def evaluate_modes(
             ranks.append(rank_of(scores, q.truth))
             errors.append(abs(found[q.truth].offset - q.offset))
         results[name] = summary(ranks, errors)
+        if ranks_out is not None:
+            ranks_out[name] = ranks
     rng = np.random.default_rng(seed)
     rand = rng.standard_normal((len(queries), len(entries)))
     results["random"] = summary([rank_of(row, q.truth) for row, q in zip(rand, queries, strict=True)])

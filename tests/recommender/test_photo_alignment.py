@@ -37,7 +37,7 @@ def downbeat_editor() -> Habits:
 
 
 @pytest.fixture(scope="module")
-def found(tmp_path_factory):
+def edited(tmp_path_factory):
     """Four songs (given bar dynamics) and a photo video cut on most downbeats of song 1 from 13.37 s."""
     model = load(CHECKPOINT)
     songs = [make_song(seed, max_seconds=45.0) for seed in (3, 8, 21, 34)]
@@ -55,7 +55,12 @@ def found(tmp_path_factory):
     cuts = render_video(path, photos(0), events, downbeat_editor(), np.random.default_rng(0), start=START,
                         seconds=20.0, size=(320, 180))  # fmt: skip
     assert len(cuts) >= 5
-    query = ev.video_query(path, model, 1, START)
+    return entries, ev.video_query(path, model, 1, START)
+
+
+@pytest.fixture(scope="module")
+def found(edited):
+    entries, query = edited
     return align(query.sequence, [e.sequence for e in entries], weights=Weights.blend(1.0, load_weights()))
 
 
@@ -72,3 +77,17 @@ def test_a_photo_video_cut_on_downbeats_gets_its_offset_to_the_frame(found):
     # level of these bars and no others, tells them apart (recommender/light.py).
     assert abs(found[1].offset - START) <= 1.0 / FPS, found[1].offset
     assert found[1].light > 0.3, found[1].light
+
+
+@pytest.mark.slow
+def test_evaluation_hands_back_each_querys_rank(edited, found):
+    """The benchmark breaks recall down per video (bench/real_media.py, by what the picture carries): the ranks it
+    gets back are the ones its summary counts."""
+    entries, query = edited
+    ranks: dict[str, list[float]] = {}
+    results = ev.evaluate_modes(entries, [query], variants={"fitted": ("rigid", Weights.blend(1.0, load_weights()))},
+                                ranks_out=ranks)  # fmt: skip
+    scores = np.array([a.score for a in found])
+    assert ranks["fitted"] == [ev.rank_of(scores, 1)]
+    assert results["fitted"]["recall@1"] == float(ranks["fitted"][0] <= 1)
+    assert set(ranks) == {"fitted"}  # global modes and the random floor are not alignments
