@@ -123,7 +123,8 @@ class Alignment:
 
 # Until fitted weights exist (``recommender.blend``), the structure terms count alike; content adds nothing
 # measurable on real footage yet (docs/benchmarks.md).
-ANALYSIS_LAG = 0.05  # seconds that analysed onsets and beats may trail the sound
+# How far from a music event a video event still lands on it, in video frames either side (``event_tolerance``).
+TOLERANCE_FRAMES = 0.5
 DEFAULT_WEIGHTS = Weights(content=0.0, sync=0.0, energy=0.5, onset=0.2, metre=0.1, accent=0.2, light=0.2)
 WEIGHTS_PATH = Path(__file__).resolve().parent / "checkpoints" / "alignment_weights.json"
 
@@ -485,6 +486,19 @@ def frame_trust(fps: float) -> float:
     return float(np.clip((fps - 8.0) / 16.0, 0.0, 1.0))
 
 
+def event_tolerance(fps: float, *, frames: float = TOLERANCE_FRAMES) -> int:
+    """Fine frames either side of a music event where a video event at ``fps`` still counts as on it.
+
+    A cut shows on the first frame after its beat, and an onset envelope peaks a little after the attack it
+    hears. Both delays are nearly the same for every event of a video, so the offset search absorbs them. What
+    is left to tolerate is their spread: a video frame's rounding, half a frame either side. A wider window lets
+    every track of a nearby tempo fit a picture that pulses on the beat. Over 30 s, tracks 0.3 % apart in tempo
+    drift 0.1 s apart, which a window of two frames and a lag hid (bench/real_media.py: R@10 on videos that
+    flash only on the beat grid went from 0.38–0.83 to 0.54–0.92, docs/benchmarks.md, session 16).
+    """
+    return int(round(frames / max(1.0, fps) / FINE_HOP))
+
+
 def _has_fine(video: VideoSequence, tracks: list[MusicSequence], w: Weights) -> bool:
     return bool(w.fine.any()) and all(t.onset is not None for t in tracks)
 
@@ -494,10 +508,7 @@ def _fine_pass(video: VideoSequence, tracks, w: Weights, coarse: np.ndarray, opt
     n_video = max(1, int(np.ceil(video.duration / FINE_HOP - 1e-9)))
     cut_idx = np.round(video.cut_times / FINE_HOP).astype(np.int64)
     acc_idx = np.round(video.accent_times / FINE_HOP).astype(np.int64)
-    frame = 1.0 / max(1.0, video.frame_rate)  # the video's own precision
-    # A cut shows on the first frame after its beat (up to a frame late, more if compression smears it); an
-    # onset envelope peaks a frame or two after the attack it hears (measured: ~40 ms on generated songs).
-    back, ahead = int(round(1.5 * frame / FINE_HOP)), int(round((0.5 * frame + ANALYSIS_LAG) / FINE_HOP))
+    back = ahead = event_tolerance(video.frame_rate)
     mix = w.onset / (w.onset + w.metre) if w.onset + w.metre > 0 else 0.5  # what the cuts land on, onset or metre
     logs = [t.event_logs(back, ahead, mix) for t in tracks]
     log_on, log_me, log_cut = (np.concatenate([curves[i] for curves in logs]) for i in range(3))
