@@ -494,7 +494,7 @@ def event_tolerance(fps: float, *, frames: float = TOLERANCE_FRAMES) -> int:
     is left to tolerate is their spread: a video frame's rounding, half a frame either side. A wider window lets
     every track of a nearby tempo fit a picture that pulses on the beat. Over 30 s, tracks 0.3 % apart in tempo
     drift 0.1 s apart, which a window of two frames and a lag hid (bench/real_media.py: R@10 on videos that
-    flash only on the beat grid went from 0.38–0.83 to 0.54–0.92, docs/benchmarks.md, session 16).
+    flash only on the beat grid went from 0.46–0.83 to 0.70–0.92, docs/benchmarks.md, session 16).
     """
     return int(round(frames / max(1.0, fps) / FINE_HOP))
 

@@ -140,3 +140,32 @@ def test_a_cut_on_a_downbeat_without_an_attack_is_not_punished_as_a_missed_onset
     assert np.all(log_cut[on_downbeat] > 0.0)  # more likely there than anywhere: evidence for the offset
     assert np.all(log_cut[on_downbeat] > log_on[on_downbeat] + log_me[on_downbeat] + 0.1)
     assert np.allclose(log_cut[nowhere], np.log(1 - PRIOR), atol=1e-5)  # on nothing: the floor, once
+
+
+def _steady(tempo: float, duration: float = 90.0):
+    """A track of one click per beat at ``tempo``, its onsets and beats exact."""
+    beats = np.arange(0.0, duration, 60.0 / tempo)
+    hop = 0.01
+    envelope = np.zeros(int(duration / hop) + 1)
+    envelope[np.round(beats / hop).astype(int)] = 1.0
+    spans = music_segments(duration, beats[::4], [])
+    return music_sequence(duration, spans, np.ones((len(spans), 4)), downbeats=beats[::4], beats=beats,
+                          onset_envelope=envelope, onset_hop=hop)  # fmt: skip
+
+
+def test_a_picture_that_flashes_on_the_beat_tells_its_track_from_one_a_third_of_a_percent_slower():
+    """Over 30 s two steady tracks 0.3 % apart in tempo drift 0.09 s apart: only the track whose beats the flashes
+    follow keeps every flash on the frame it shows on (``alignment.event_tolerance``). A window of two frames and
+    a lag, as before, scored both alike."""
+    fps, start, seconds = 25.0, 20.0, 30.0
+    true, near = _steady(120.0), _steady(120.0 * 0.997)
+    beats = np.arange(0.0, 90.0, 0.5)
+    on_beat = beats[(beats > start) & (beats < start + seconds)] - start
+    flashes = np.ceil(on_beat * fps - 1e-9) / fps  # each shows on the first frame after its beat
+    video = video_sequence(seconds, [(0.0, seconds)], np.ones((1, 4)), accent_times=flashes,
+                           accent_strengths=np.ones(len(flashes)), frame_rate=fps)  # fmt: skip
+    found = align(video, [true, near], weights=Weights(content=0.0, sync=0.0, energy=0.0, accent=1.0))
+    phase = (found[0].offset - start) % 0.5  # a click track repeats every beat: any beat fits as well
+    assert min(phase, 0.5 - phase) <= 1.0 / fps, found[0].offset
+    assert found[0].accent > found[1].accent + 5.0, (found[0].accent, found[1].accent)
+    assert found[0].score > found[1].score
