@@ -121,10 +121,10 @@ class Alignment:
     # where it was not measured (no weight, a video or a track analysed before the light was kept)
 
 
-# Until fitted weights exist (``recommender.blend``), the structure terms count alike; content adds nothing
-# measurable on real footage yet (docs/benchmarks.md).
 # How far from a music event a video event still lands on it, in video frames either side (``event_tolerance``).
 TOLERANCE_FRAMES = 0.5
+# Until fitted weights exist (``recommender.blend``), the structure terms count alike; content adds nothing
+# measurable on real footage yet (docs/benchmarks.md).
 DEFAULT_WEIGHTS = Weights(content=0.0, sync=0.0, energy=0.5, onset=0.2, metre=0.1, accent=0.2, light=0.2)
 WEIGHTS_PATH = Path(__file__).resolve().parent / "checkpoints" / "alignment_weights.json"
 
